@@ -1,0 +1,352 @@
+"""YAML -> validated Policy -> CompiledPolicy, all or nothing.
+
+Every problem is reported with its YAML path, line and a hint; a file with any problem is refused whole, so a
+broken rule can never silently switch escalation off.
+"""
+from __future__ import annotations
+
+import difflib
+import importlib.resources
+import re
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo, available_timezones
+
+import holidays as holiday_data
+import yaml
+from jinja2 import StrictUndefined, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import BaseModel, ValidationError
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from ..core import hours, rules as core_rules
+from ..core.lexicon import LexiconSpec, PhraseMatcher
+from ..core.policy import AUXILIARY_LEXICONS, BUILTIN_TRIGGERS, CompiledPolicy, QueueSpec
+from ..core.routing import RouteNode
+from ..errors import ConfigError, Problem
+from . import schema
+
+DEFAULT_NAME = "default.yaml"
+REQUIRED_MESSAGES = ("handoff", "after_hours", "alternatives", "offer", "check")
+
+
+def default_text() -> str:
+    return importlib.resources.files("warmline.config").joinpath(DEFAULT_NAME).read_text(encoding="utf-8")
+
+
+def load_policy(path: str | Path | None = None) -> CompiledPolicy:
+    """Load and compile a policy file (the embedded default when path is None)."""
+    if path is None:
+        return _default_policy()
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), [Problem("", "file not found", hint="check the path")]) from None
+    except (UnicodeDecodeError, IsADirectoryError) as exc:
+        raise ConfigError(str(path), [Problem("", f"cannot read as UTF-8 text: {exc}")]) from None
+    return compile_text(text, str(path))
+
+
+@lru_cache(maxsize=1)
+def _default_policy() -> CompiledPolicy:
+    return compile_text(default_text(), "<default policy>")
+
+
+def check_text(text: str, source: str) -> list[Problem]:
+    """Every problem in a policy text (empty when it is valid)."""
+    try:
+        compile_text(text, source)
+    except ConfigError as exc:
+        return exc.problems
+    return []
+
+
+def compile_text(text: str, source: str) -> CompiledPolicy:
+    data, lines = _parse_yaml(text, source)
+    try:
+        policy = schema.Policy.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(source, [_problem(e, lines) for e in exc.errors()]) from None
+    problems: list[Problem] = []
+    compiled = _compile(policy, lines, problems)
+    if problems:
+        raise ConfigError(source, problems)
+    return compiled
+
+
+# -- YAML with line numbers -------------------------------------------------------------------------------------
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false. (YAML 1.1 reads `on`, `no`, `y` as booleans, which turns the rule
+    key `on:` and the word "no" in a lexicon into True/False.)"""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
+
+
+def _parse_yaml(text: str, source: str) -> tuple[Any, dict[str, int]]:
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(source, [Problem("", f"invalid YAML: {problem}", line,
+                                           "check indentation and quoting around this line")]) from None
+    if not isinstance(data, dict):
+        raise ConfigError(source, [Problem("", "the policy must be a mapping with version, lexicons, rules, ...",
+                                           1, "start from src/warmline/config/default.yaml")])
+    lines: dict[str, int] = {}
+    _index(node, "", lines)
+    return data, lines
+
+
+def _index(node: Any, path: str, lines: dict[str, int]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = f"{path}.{key.value}" if path else str(key.value)
+            lines[child] = key.start_mark.line + 1
+            _index(value, child, lines)
+            lines[child] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, value in enumerate(node.value):
+            _index(value, f"{path}[{i}]", lines)
+
+
+def _path(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _line(path: str, lines: dict[str, int]) -> int | None:
+    while path:
+        if path in lines:
+            return lines[path]
+        path = re.sub(r"(\[\d+\]|\.[^.\[]+|^[^.\[]+)$", "", path)
+    return None
+
+
+# -- pydantic errors -> problems --------------------------------------------------------------------------------
+def _all_field_names() -> list[str]:
+    names: set[str] = set()
+    for obj in vars(schema).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj is not BaseModel:
+            for name, field in obj.model_fields.items():
+                names.add(field.alias or name)
+    return sorted(names)
+
+
+def _problem(error: dict[str, Any], lines: dict[str, int]) -> Problem:
+    loc = [p for p in error["loc"] if not (isinstance(p, str) and p.startswith(("function-", "literal[")))]
+    path = _path(loc)
+    kind = error["type"]
+    hint = None
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        close = difflib.get_close_matches(key, _all_field_names(), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "remove it; see the README for the keys of this section"
+        message = f"unknown key '{key}'"
+    elif kind == "literal_error":
+        expected = re.findall(r"'([^']*)'", error.get("ctx", {}).get("expected", ""))
+        close = difflib.get_close_matches(str(error.get("input")), expected, n=1)
+        message = f"{error['input']!r} is not one of {', '.join(expected)}"
+        hint = f"did you mean '{close[0]}'?" if close else None
+    elif kind == "missing":
+        message = "required key is missing"
+        hint = "see src/warmline/config/default.yaml for an example"
+    else:
+        message = error["msg"].removeprefix("Value error, ")
+    return Problem(path, message, _line(path, lines), hint)
+
+
+# -- cross-references and compilation ---------------------------------------------------------------------------
+def _suggest(name: str, candidates: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.5)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def _compile(policy: schema.Policy, lines: dict[str, int], problems: list[Problem]) -> CompiledPolicy:
+    def problem(path: str, message: str, hint: str | None = None) -> None:
+        problems.append(Problem(path, message, _line(path, lines), hint))
+
+    topics = tuple(name for name in policy.lexicons if name not in AUXILIARY_LEXICONS)
+    triggers = set(BUILTIN_TRIGGERS) | set(topics)
+    for name, lex in policy.lexicons.items():
+        if not (lex.phrases or lex.strong or lex.near or lex.alone):
+            problem(f"lexicons.{name}", "lexicon has no phrases, strong, near or alone entries")
+    compiled_rules = _compile_rules(policy, triggers, problem)
+    calendars = _compile_calendars(policy, problem)
+    queues = _compile_queues(policy, calendars, problem)
+    routes = _compile_route(policy.routes, "routes", None, set(policy.queues), problem)
+    templates = _compile_templates(policy, problem)
+    if problems:
+        return None  # type: ignore[return-value]
+    return CompiledPolicy(
+        name=policy.name, version=policy.version, thresholds=policy.thresholds,
+        thresholds_map=policy.thresholds.model_dump(), segments=policy.segments, precedence=policy.precedence,
+        matcher=_matcher(policy), topics=topics, rules=tuple(compiled_rules), routes=routes, queues=queues,
+        templates=templates, sentiment=_sentiment_analyzer(),
+    )
+
+
+def _compile_rules(policy: schema.Policy, triggers: set[str], problem) -> list[core_rules.CompiledRule]:
+    out, seen = [], set()
+    for i, rule in enumerate(policy.rules):
+        path = f"rules[{i}]"
+        if rule.id in seen:
+            problem(f"{path}.id", f"duplicate rule id '{rule.id}'", "rule ids name reasons and must be unique")
+        seen.add(rule.id)
+        for key in ("on", "trigger"):
+            value = getattr(rule, key)
+            if value is not None and value not in triggers:
+                problem(f"{path}.{key}", f"unknown trigger '{value}'", _suggest(value, triggers)
+                        or "add a lexicon with that name to define a new trigger")
+        if rule.say is not None and rule.say not in policy.messages:
+            problem(f"{path}.say", f"unknown message '{rule.say}'", _suggest(rule.say, policy.messages))
+        program = None
+        if rule.when is not None:
+            try:
+                program = core_rules.compile_condition(rule.when)
+            except ValueError as exc:
+                problem(f"{path}.when", f"invalid CEL condition: {_first_line(exc)}",
+                        _cel_hint(str(exc), triggers))
+        out.append(core_rules.CompiledRule(rule.id, rule.on, rule.reported_trigger, rule.action, rule.priority,
+                                           rule.timing, rule.wait_s, rule.say, rule.when, program))
+    return out
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc)
+    m = re.search(r"ERROR: <input>:(\d+:\d+): ([^\n]*)", text)
+    return f"{m.group(2)} at {m.group(1)}" if m else text.splitlines()[0]
+
+
+def _cel_hint(message: str, triggers: set[str]) -> str:
+    m = re.search(r"unknown variable '([^']+)'", message)
+    if m:
+        return _suggest(m.group(1), core_rules.CEL_VARIABLES) or "conditions are CEL over the listed variables"
+    return 'conditions are CEL, e.g. signals.churn.count >= 2 && "billing" in triggers'
+
+
+def _compile_calendars(policy: schema.Policy, problem) -> dict[str, hours.CalendarSpec]:
+    zones = None
+    out = {}
+    for name, cal in policy.calendars.items():
+        path = f"calendars.{name}"
+        try:
+            ZoneInfo(cal.timezone)
+        except Exception:
+            zones = zones or available_timezones()
+            problem(f"{path}.timezone", f"unknown time zone '{cal.timezone}'", _suggest(cal.timezone, zones))
+            continue
+        country = cal.holidays.country
+        if country and country not in holiday_data.list_supported_countries():
+            problem(f"{path}.holidays.country", f"unknown holiday country '{country}'",
+                    _suggest(country, holiday_data.list_supported_countries()) or "use an ISO 3166 code like US")
+            continue
+        dates = set()
+        for j, text in enumerate(cal.holidays.dates):
+            try:
+                dates.add(date.fromisoformat(text))
+            except ValueError:
+                problem(f"{path}.holidays.dates[{j}]", f"'{text}' is not a date", "use YYYY-MM-DD")
+        if not cal.always_open and not any(cal.hours.values()):
+            problem(f"{path}.hours", "calendar has no opening hours", "add hours or set always_open: true")
+        week = tuple(tuple(sorted(hours.parse_interval(s) for s in cal.hours.get(day, [])))
+                     for day in hours.WEEKDAYS)
+        out[name] = hours.CalendarSpec(name, cal.timezone, cal.always_open, week, country,
+                                       cal.holidays.subdivision, frozenset(dates))
+    return out
+
+
+def _compile_queues(policy: schema.Policy, calendars: dict[str, hours.CalendarSpec], problem) -> dict[str, QueueSpec]:
+    out = {}
+    for name, q in policy.queues.items():
+        cal = calendars.get(q.calendar)
+        if cal is None:
+            if q.calendar not in policy.calendars:
+                problem(f"queues.{name}.calendar", f"unknown calendar '{q.calendar}'",
+                        _suggest(q.calendar, policy.calendars))
+            continue
+        out[name] = QueueSpec(name, q.team, cal, dict(q.first_response_s), q.expected_wait_s,
+                              q.alternatives_after_s, tuple(q.alternatives), q.follow_up_s)
+    return out
+
+
+def _compile_route(route: schema.Route, path: str, parent_queue: str | None, queues: set[str],
+                   problem) -> RouteNode:
+    queue = route.queue or parent_queue
+    if route.queue is not None and route.queue not in queues:
+        problem(f"{path}.queue", f"unknown queue '{route.queue}'", _suggest(route.queue, queues))
+    if queue is None:
+        problem(path, "the root route needs a queue", "set routes.queue to the default queue, e.g. support")
+    program = None
+    if route.when is not None:
+        try:
+            program = core_rules.compile_condition(route.when)
+        except ValueError as exc:
+            problem(f"{path}.when", f"invalid CEL condition: {_first_line(exc)}", _cel_hint(str(exc), set()))
+    children = tuple(_compile_route(child, f"{path}.routes[{i}]", queue, queues, problem)
+                     for i, child in enumerate(route.routes))
+    return RouteNode(route.name, queue or "", route.when, program, route.continue_, children)
+
+
+def _compile_templates(policy: schema.Policy, problem) -> dict[str, Any]:
+    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    sample = {"team": "support team", "queue": "support", "wait": "about 2 minutes", "wait_s": 120,
+              "next_open": "at 09:00 UTC tomorrow", "follow_up": "at 11:00 UTC tomorrow",
+              "alternatives": "call you back or email you", "customer": {"name": "Ada", "email": "ada@example.com"}}
+    out = {}
+    for name in REQUIRED_MESSAGES:
+        if name not in policy.messages:
+            problem("messages", f"missing message '{name}'", "the engine needs handoff, after_hours, "
+                    "alternatives, offer and check")
+    for name, source in policy.messages.items():
+        try:
+            template = env.from_string(source)
+            template.render(**sample)
+        except TemplateSyntaxError as exc:
+            problem(f"messages.{name}", f"template error: {exc.message} (template line {exc.lineno})")
+            continue
+        except Exception as exc:  # undefined variables, sandbox violations
+            problem(f"messages.{name}", f"template error: {exc}",
+                    "variables: " + ", ".join(sorted(sample)))
+            continue
+        out[name] = template
+    return out
+
+
+def _matcher(policy: schema.Policy) -> PhraseMatcher:
+    specs = [LexiconSpec(name, tuple(lex.phrases), tuple(lex.strong), tuple(lex.except_),
+                         tuple((tuple(n.cues), tuple(n.targets), n.window) for n in lex.near), tuple(lex.alone),
+                         lex.negatable)
+             for name, lex in policy.lexicons.items()]
+    negators = policy.lexicons["negators"].phrases if "negators" in policy.lexicons else ["not", "never", "no"]
+    masked = policy.lexicons["profanity"].phrases if "profanity" in policy.lexicons else []
+    return PhraseMatcher(specs, _known_words(), [w for w in masked if " " not in w], negators)
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> frozenset[str]:
+    """Ordinary English words (from symspellpy's frequency list): never 'corrected' into a trigger phrase."""
+    text = importlib.resources.files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").read_text()
+    return frozenset(line.split(" ", 1)[0] for line in text.splitlines() if line)
+
+
+@lru_cache(maxsize=1)
+def _sentiment_analyzer() -> SentimentIntensityAnalyzer:
+    return SentimentIntensityAnalyzer()

@@ -1,0 +1,1 @@
+"""The pure core: decisions are a function of (conversation so far, message, draft, customer, policy, now)."""

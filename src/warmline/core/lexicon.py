@@ -1,0 +1,234 @@
+"""Phrase lexicons compiled into one Aho-Corasick automaton.
+
+Every lexicon (a trigger's phrases, the profanity list, negators, ...) lives in the same automaton, so a message
+is scanned once. Matching runs over `" " + tokens + " "`, which gives word boundaries for free. On top of plain
+phrases a lexicon can have:
+
+- `strong` phrases: the stronger form of the topic (an enterprise quote rather than a pricing question);
+- `near` pairs: a cue and a target within a few tokens ("talk ... real person"), for requests phrased freely;
+- `alone` words that count only when they are (nearly) the whole message ("agent!");
+- `except` phrases that cancel any hit inside them ("refund policy", "insurance agent");
+- `negatable`: a hit right after a negator ("I don't want to cancel") does not count.
+
+Unknown tokens are corrected against the lexicon vocabulary (one edit, two for long words) when they are not
+ordinary English words, so "refnud" still reads as "refund" but "changed" never becomes "charged".
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+import ahocorasick
+from rapidfuzz.distance import DamerauLevenshtein
+
+from .text import NormalText, Token, normalise_phrase, tokenize
+
+FILLER = frozenset(
+    "please pls plz now i a an the to me with can could you u want need id like just get give talk speak "
+    "chat hi hello hey yes ok okay need my im let connect".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconSpec:
+    """One lexicon as the config states it (phrases already normalised)."""
+    name: str
+    phrases: tuple[str, ...] = ()
+    strong: tuple[str, ...] = ()
+    except_: tuple[str, ...] = ()
+    near: tuple[tuple[tuple[str, ...], tuple[str, ...], int], ...] = ()
+    alone: tuple[str, ...] = ()
+    negatable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    lexicon: str
+    strong: bool
+    first: int  # token index
+    last: int
+    phrase: str
+
+
+@dataclass(slots=True)
+class _Raw:
+    kind: str  # phrase | strong | except | cue | target
+    first: int
+    last: int
+    phrase: str
+    pair: int = -1
+
+
+@dataclass
+class Scan:
+    """What the automaton found in one text, by lexicon, after exceptions and negation."""
+    text: NormalText
+    hits: dict[str, list[Hit]] = field(default_factory=dict)
+
+    def first(self, lexicon: str) -> Hit | None:
+        found = self.hits.get(lexicon)
+        if not found:
+            return None
+        strong = [h for h in found if h.strong]
+        return (strong or found)[0]
+
+    def has(self, lexicon: str) -> bool:
+        return bool(self.hits.get(lexicon))
+
+    def count(self, lexicon: str) -> int:
+        return len(self.hits.get(lexicon, ()))
+
+
+class PhraseMatcher:
+    """Compiled lexicons. Built once per config; `scan` is pure apart from a bounded typo cache."""
+
+    def __init__(self, specs: Iterable[LexiconSpec], known_words: frozenset[str] = frozenset(),
+                 masked_words: Iterable[str] = (), negators: Iterable[str] = ()):
+        self.specs: dict[str, LexiconSpec] = {s.name: s for s in specs}
+        self._automaton = ahocorasick.Automaton()
+        entries: dict[str, list[tuple[str, str, int]]] = {}
+        vocab: set[str] = set()
+
+        def add(phrase: str, lexicon: str, kind: str, pair: int = -1) -> None:
+            key = normalise_phrase(phrase)
+            if not key:
+                return
+            vocab.update(key.split())
+            entries.setdefault(f" {key} ", []).append((lexicon, kind, pair))
+
+        for spec in self.specs.values():
+            for p in spec.phrases:
+                add(p, spec.name, "phrase")
+            for p in spec.strong:
+                add(p, spec.name, "strong")
+            for p in spec.except_:
+                add(p, spec.name, "except")
+            for i, (cues, targets, _window) in enumerate(spec.near):
+                for p in cues:
+                    add(p, spec.name, "cue", i)
+                for p in targets:
+                    add(p, spec.name, "target", i)
+        for key, values in entries.items():
+            self._automaton.add_word(key, (key.strip(), tuple(values)))
+        if entries:
+            self._automaton.make_automaton()
+        self._has_entries = bool(entries)
+        self._negators = frozenset(normalise_phrase(n) for n in negators)
+        self._alone = {s.name: frozenset(normalise_phrase(w) for w in s.alone) for s in self.specs.values()}
+        self.vocabulary = frozenset(vocab)
+        self._known = known_words | self.vocabulary
+        self._typo_targets = sorted(w for w in vocab if len(w) >= 5 and w.isalpha())
+        self._masked: dict[int, list[str]] = {}
+        for word in masked_words:
+            w = normalise_phrase(word)
+            self._masked.setdefault(len(w), []).append(w)
+        self._corrections: dict[str, str] = {}
+
+    # -- public -------------------------------------------------------------------------------------------------
+    def tokenize(self, text: str) -> NormalText:
+        return self._correct(tokenize(text, self._masked))
+
+    def scan(self, text: NormalText | str) -> Scan:
+        normal = self.tokenize(text) if isinstance(text, str) else text
+        scan = Scan(normal)
+        if not normal.tokens or not self._has_entries:
+            self._alone_hits(scan)
+            return scan
+        joined = normal.joined()
+        starts = _token_starts(normal)
+        raw: dict[str, list[_Raw]] = {}
+        for end, (phrase, values) in self._automaton.iter(joined):
+            begin = end - len(phrase) - 1  # position of the leading space
+            first = bisect_right(starts, begin + 1) - 1
+            last = first + phrase.count(" ")
+            for lexicon, kind, pair in values:
+                raw.setdefault(lexicon, []).append(_Raw(kind, first, last, phrase, pair))
+        words = normal.words
+        for lexicon, found in raw.items():
+            hits = self._resolve(self.specs[lexicon], found, words)
+            if hits:
+                scan.hits[lexicon] = hits
+        self._alone_hits(scan)
+        return scan
+
+    # -- internals ----------------------------------------------------------------------------------------------
+    def _resolve(self, spec: LexiconSpec, found: list[_Raw], words: list[str]) -> list[Hit]:
+        excepted = [(r.first, r.last) for r in found if r.kind == "except"]
+
+        def kept(r: _Raw) -> bool:
+            if any(a <= r.first and r.last <= b for a, b in excepted):
+                return False
+            return not (spec.negatable and self._negated(words, r.first))
+
+        hits = [Hit(spec.name, r.kind == "strong", r.first, r.last, r.phrase)
+                for r in found if r.kind in ("phrase", "strong") and kept(r)]
+        for i, (_cues, _targets, window) in enumerate(spec.near):
+            cues = [r for r in found if r.kind == "cue" and r.pair == i and kept(r)]
+            targets = [r for r in found if r.kind == "target" and r.pair == i and kept(r)]
+            for c in cues:
+                t = next((t for t in targets if 0 <= t.first - c.last - 1 <= window), None)
+                if t is not None:
+                    hits.append(Hit(spec.name, False, c.first, t.last, f"{c.phrase} … {t.phrase}"))
+                    break
+        hits.sort(key=lambda h: h.first)
+        return hits
+
+    def _negated(self, words: list[str], first: int) -> bool:
+        window = words[max(0, first - 3):first]
+        return any(w in self._negators for w in window)
+
+    def _alone_hits(self, scan: Scan) -> None:
+        words = scan.text.words
+        if not words or len(words) > 6:
+            return
+        content = [w for w in words if w not in FILLER]
+        for lexicon, alone in self._alone.items():
+            if alone and content and all(w in alone for w in content) and not scan.hits.get(lexicon):
+                first = words.index(content[0])
+                last = len(words) - 1 - words[::-1].index(content[-1])
+                scan.hits[lexicon] = [Hit(lexicon, False, first, last, " ".join(content))]
+
+    def _correct(self, normal: NormalText) -> NormalText:
+        changed = False
+        tokens: list[Token] = []
+        for t in normal.tokens:
+            fixed = self._correction(t.norm)
+            if fixed != t.norm:
+                changed = True
+                t = Token(fixed, t.start, t.end, t.upper)
+            tokens.append(t)
+        return NormalText(normal.original, tuple(tokens)) if changed else normal
+
+    def _correction(self, word: str) -> str:
+        if len(word) < 5 or word in self._known or not word.isalpha():
+            return word
+        cached = self._corrections.get(word)
+        if cached is not None:
+            return cached
+        best, best_distance = word, 3
+        limit = 1 if len(word) <= 7 else 2
+        for target in self._typo_targets:
+            if target[0] != word[0] or abs(len(target) - len(word)) > limit:
+                continue
+            d = DamerauLevenshtein.distance(word, target, score_cutoff=limit)
+            if d <= limit and d < best_distance:
+                best, best_distance = target, d
+        if len(self._corrections) > 50_000:
+            self._corrections.clear()
+        self._corrections[word] = best
+        return best
+
+
+def _token_starts(normal: NormalText) -> list[int]:
+    """Offsets of each token inside `normal.joined()`."""
+    starts, pos = [], 1
+    for t in normal.tokens:
+        starts.append(pos)
+        pos += len(t.norm) + 1
+    return starts
+
+
+def build_matcher(lexicons: Mapping[str, LexiconSpec], known_words: frozenset[str],
+                  masked_words: Iterable[str], negators: Iterable[str]) -> PhraseMatcher:
+    return PhraseMatcher(lexicons.values(), known_words, masked_words, negators)

@@ -1,0 +1,53 @@
+"""A policy compiled for the core: lexicons in one automaton, rules and routes as CEL programs, calendars and
+templates ready. Built once by `warmline.config.load`; immutable afterwards."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .hours import CalendarSpec
+from .lexicon import PhraseMatcher
+from .routing import RouteNode
+from .rules import CompiledRule
+
+AUXILIARY_LEXICONS = frozenset(
+    {"profanity", "frustration_words", "dismissal", "negators", "affirmative", "not_helpful_phrases", "resolved",
+     "refund_words", "risky_draft"}
+)
+TOPIC_TRIGGERS = ("human_request", "sales", "billing", "privacy", "security", "legal", "churn", "crisis",
+                  "sensitive", "account_access")
+DETECTED_TRIGGERS = (
+    "frustration", "negative_sentiment", "low_confidence", "medium_confidence", "check_confidence",
+    "fallback_loop", "repeated_question", "not_helpful", "long_conversation", "stalled", "amount_over_threshold",
+    "refund_beyond_policy", "risky_draft", "vip", "at_risk",
+)
+BUILTIN_TRIGGERS = TOPIC_TRIGGERS + DETECTED_TRIGGERS
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    name: str
+    team: str
+    calendar: CalendarSpec
+    first_response_s: Mapping[str, int]
+    expected_wait_s: int
+    alternatives_after_s: int
+    alternatives: tuple[str, ...]
+    follow_up_s: int
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    name: str
+    version: int
+    thresholds: Any            # warmline.config.schema.Thresholds
+    thresholds_map: Mapping[str, Any]
+    segments: Any              # warmline.config.schema.Segments
+    precedence: Any            # warmline.config.schema.Precedence
+    matcher: PhraseMatcher
+    topics: tuple[str, ...]    # lexicons that are triggers (built-in topics and the config's own)
+    rules: tuple[CompiledRule, ...]
+    routes: RouteNode
+    queues: Mapping[str, QueueSpec]
+    templates: Mapping[str, Any]
+    sentiment: Any             # a VADER SentimentIntensityAnalyzer (its lexicon is read by the loader)

@@ -1,0 +1,65 @@
+"""frustration and negative_sentiment.
+
+VADER's compound score is the base; our own features cover what VADER misses in support chats: a message in
+CAPITALS (VADER gives no boost when every word is capitalised), runs of "!!!", profanity (masked forms included),
+the words people use about bad service, and sarcasm or giving up ("whatever", "forget it"). The composite score
+is what the decision reports as `sentiment`.
+"""
+from __future__ import annotations
+
+import re
+
+from ..model import Signal
+from . import Found, Measures, Turn, evidence_of
+
+_EXCLAMATIONS = re.compile(r"[!?]*![!?]*")
+
+
+def composite(turn: Turn, measures: Measures) -> float:
+    text = turn.message.text
+    t = turn.policy.thresholds.sentiment
+    words = [tok for tok in turn.scan.text.tokens if any(c.isalpha() for c in tok.norm) and len(tok.norm) > 1]
+    upper = sum(1 for tok in words if tok.upper)
+    shouting = upper >= t.caps_min_words and upper / max(1, len(words)) >= t.caps_share
+    run = max((len(m.group(0)) - m.group(0).count("?") for m in _EXCLAMATIONS.finditer(text)), default=0)
+    vader = turn.policy.sentiment.polarity_scores(text[:2000])["compound"] if words else 0.0
+    scan = turn.scan
+    features = {
+        "vader": round(vader, 3), "caps_share": round(upper / max(1, len(words)), 2), "shouting": shouting,
+        "exclamation_run": run, "profanity": scan.has("profanity"),
+        "frustration_words": scan.has("frustration_words"),
+        "dismissal": "strong" if any(h.strong for h in scan.hits.get("dismissal", ())) else scan.has("dismissal"),
+    }
+    score = vader
+    score -= 0.3 * shouting + 0.3 * features["profanity"] + 0.25 * features["frustration_words"]
+    score -= 0.2 * bool(features["dismissal"]) + (0.2 if run >= t.exclamation_run and vader <= 0 else 0)
+    score = max(-1.0, min(1.0, score))
+    measures["sentiment_features"] = features
+    return round(score, 3)
+
+
+def detect(turn: Turn, found: Found, measures: Measures) -> None:
+    score = composite(turn, measures)
+    measures["sentiment"] = score
+    f = measures["sentiment_features"]
+    t = turn.policy.thresholds.sentiment
+    why = []
+    if f["profanity"]:
+        why.append(("profanity", evidence_of(turn.scan, "profanity")))
+    if f["shouting"] and score < 0.3:
+        why.append((f"{f['caps_share']:.0%} of words in capitals", None))
+    if f["dismissal"] == "strong" or (f["dismissal"] and score <= 0):
+        why.append(("sarcasm or giving up", evidence_of(turn.scan, "dismissal")))
+    if f["frustration_words"] and score <= t.negative:
+        why.append(("words of frustration", evidence_of(turn.scan, "frustration_words")))
+    if f["exclamation_run"] >= t.exclamation_run and score <= t.negative:
+        why.append((f"'{'!' * f['exclamation_run']}'", None))
+    if score <= t.frustration:
+        why.append((f"sentiment {score:.2f} <= {t.frustration}", None))
+    if why:
+        span = next((s for _, s in why if s is not None), None)
+        found["frustration"] = Signal("frustration", score=min(1.0, -score) if score < 0 else 0.5, evidence=span,
+                                      detail=f"sentiment {score:.2f}: " + ", ".join(w for w, _ in why))
+    elif score <= t.negative:
+        found["negative_sentiment"] = Signal("negative_sentiment", score=-score,
+                                             detail=f"sentiment {score:.2f} <= {t.negative}")

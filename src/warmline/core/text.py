@@ -1,0 +1,119 @@
+"""Text normalisation shared by every detector.
+
+A message becomes a list of tokens that remember where they came from in the original text, so that evidence
+can quote the customer's own words. Normalisation folds case, apostrophes, hyphens, runs of spaces and
+stretched letters ("pleeease"); masked profanity ("f*ck", "sh!t") is unmasked against the profanity list.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*(?:[*!$@#]+[^\W_]+)*[*$@#]*")
+_STRETCH = re.compile(r"(\w)\1{2,}")
+_MASK = re.compile(r"[*!$@#]")
+_WORDISH = re.compile(r"[a-z]")
+
+
+_SUFFIXES = {"nt": "not", "ll": "will", "re": "are", "ve": "have", "m": "am", "d": "would", "s": ""}
+_IRREGULAR = {"won't": ["will", "not"], "can't": ["can", "not"], "cannot": ["can", "not"], "shan't": ["shall", "not"],
+              "ain't": ["is", "not"]}
+# Contractions typed without the apostrophe; only forms that are not English words themselves.
+_BARE = {
+    "dont": ["do", "not"], "doesnt": ["does", "not"], "didnt": ["did", "not"], "cant": ["can", "not"],
+    "wont": ["will", "not"], "isnt": ["is", "not"], "arent": ["are", "not"], "wasnt": ["was", "not"],
+    "werent": ["were", "not"], "havent": ["have", "not"], "hasnt": ["has", "not"], "hadnt": ["had", "not"],
+    "couldnt": ["could", "not"], "wouldnt": ["would", "not"], "shouldnt": ["should", "not"], "im": ["i", "am"],
+    "ive": ["i", "have"], "youre": ["you", "are"], "youve": ["you", "have"], "theyre": ["they", "are"],
+    "thats": ["that", "is"], "whats": ["what", "is"], "theres": ["there", "is"], "weve": ["we", "have"],
+    "itll": ["it", "will"], "youll": ["you", "will"], "idk": ["i", "do", "not", "know"], "pls": ["please"],
+    "plz": ["please"], "u": ["you"], "ur": ["your"], "r": ["are"], "thx": ["thanks"], "ty": ["thank", "you"],
+}
+
+
+def expand(token: str) -> list[str]:
+    """Contractions become their words, so phrases match however the customer typed them."""
+    if token in _IRREGULAR:
+        return _IRREGULAR[token]
+    if "'" in token:
+        base, _, suffix = token.partition("'")
+        if suffix == "t" and base.endswith("n"):
+            return [base[:-1], "not"]
+        extra = _SUFFIXES.get(suffix)
+        if extra is None:
+            return [base + suffix]
+        return [base, extra] if extra else [base]
+    return _BARE.get(token, [token])
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    norm: str
+    start: int
+    end: int
+    upper: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NormalText:
+    original: str
+    tokens: tuple[Token, ...]
+
+    @property
+    def words(self) -> list[str]:
+        return [t.norm for t in self.tokens]
+
+    def joined(self) -> str:
+        """The form the phrase automaton runs over: single spaces, a space at each end."""
+        return " " + " ".join(t.norm for t in self.tokens) + " "
+
+    def quote(self, first: int, last: int) -> tuple[int, int, str]:
+        """Original text spanning tokens first..last inclusive."""
+        start, end = self.tokens[first].start, self.tokens[last].end
+        return start, end, self.original[start:end]
+
+
+def fold(text: str) -> str:
+    """Case- and accent-fold a phrase or token the same way message text is folded."""
+    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return text
+
+
+def normalise_phrase(phrase: str) -> str:
+    """A lexicon phrase in the same shape as `NormalText.joined()` (without the outer spaces)."""
+    return " ".join(w for m in _TOKEN.finditer(fold(phrase)) for w in expand(_fold_token(m.group(0))) if w)
+
+
+def _fold_token(raw: str) -> str:
+    return _STRETCH.sub(r"\1\1", raw.replace("’", "'"))
+
+
+def unmask(token: str, masked_words: dict[int, list[str]]) -> str:
+    """'f*ck' -> 'fuck' when a listed word fits the visible letters; otherwise the letters alone."""
+    if not _MASK.search(token):
+        return token
+    for word in masked_words.get(len(token), ()):
+        if all(c == w or _MASK.match(c) for c, w in zip(token, word)):
+            return word
+    return _MASK.sub("", token)
+
+
+def tokenize(text: str, masked_words: dict[int, list[str]] | None = None) -> NormalText:
+    folded = fold(text)
+    if len(folded) != len(text):  # folding changed offsets (rare ligatures): quote from the folded text
+        text = folded
+    tokens = []
+    for m in _TOKEN.finditer(folded):
+        raw = m.group(0)
+        norm = _fold_token(raw)
+        if masked_words is not None:
+            norm = unmask(norm, masked_words)
+        norm = _MASK.sub("", norm) if _MASK.search(norm) else norm
+        original = text[m.start():m.end()]
+        upper = original.isupper() and len(original) > 1 and bool(_WORDISH.search(norm))
+        for word in expand(norm):
+            if word:
+                tokens.append(Token(word, m.start(), m.end(), upper))
+    return NormalText(text, tuple(tokens))
