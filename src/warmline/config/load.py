@@ -199,7 +199,8 @@ def _compile(policy: schema.Policy, lines: dict[str, int], problems: list[Proble
         name=policy.name, version=policy.version, thresholds=policy.thresholds,
         thresholds_map=policy.thresholds.model_dump(), segments=policy.segments, precedence=policy.precedence,
         matcher=_matcher(policy), topics=topics, rules=tuple(compiled_rules), routes=routes, queues=queues,
-        templates=templates, sentiment=_sentiment_analyzer(),
+        templates=templates, sentiment=_sentiment_analyzer(_neutral_words(policy)),
+        approved_draft_intents=frozenset(policy.drafts.approved_intents),
     )
 
 
@@ -308,7 +309,7 @@ def _compile_route(route: schema.Route, path: str, parent_queue: str | None, que
 def _compile_templates(policy: schema.Policy, problem) -> dict[str, Any]:
     env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
     sample = {"team": "support team", "queue": "support", "wait": "about 2 minutes", "wait_s": 120,
-              "next_open": "at 09:00 UTC tomorrow", "follow_up": "at 11:00 UTC tomorrow",
+              "next_open": "09:00 UTC tomorrow", "follow_up": "11:00 UTC tomorrow",
               "alternatives": "call you back or email you", "customer": {"name": "Ada", "email": "ada@example.com"}}
     out = {}
     for name in REQUIRED_MESSAGES:
@@ -347,6 +348,16 @@ def _known_words() -> frozenset[str]:
     return frozenset(line.split(" ", 1)[0] for line in text.splitlines() if line)
 
 
-@lru_cache(maxsize=1)
-def _sentiment_analyzer() -> SentimentIntensityAnalyzer:
-    return SentimentIntensityAnalyzer()
+def _neutral_words(policy: schema.Policy) -> tuple[str, ...]:
+    lex = policy.lexicons.get("sentiment_neutral")
+    return tuple(sorted(w.lower() for w in lex.phrases)) if lex else ()
+
+
+@lru_cache(maxsize=4)
+def _sentiment_analyzer(neutral_words: tuple[str, ...]) -> SentimentIntensityAnalyzer:
+    """VADER with the words that merely describe a support problem ("cancel", "error") made neutral, so that
+    describing a problem is not read as being upset about it."""
+    analyzer = SentimentIntensityAnalyzer()
+    for word in neutral_words:
+        analyzer.lexicon.pop(word, None)
+    return analyzer

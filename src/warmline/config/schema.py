@@ -159,6 +159,11 @@ class Precedence(Strict):
     free_never_softens: list[str] = ["human_request"]
 
 
+class Drafts(Strict):
+    """Bot intents whose drafts are pre-approved (a configured retention offer, say): not a risky_draft."""
+    approved_intents: list[str] = []
+
+
 class Policy(Strict):
     version: int
     name: str = "policy"
@@ -167,6 +172,7 @@ class Policy(Strict):
     lexicons: dict[str, Lexicon]
     rules: list[Rule] = Field(min_length=1)
     precedence: Precedence = Precedence()
+    drafts: Drafts = Drafts()
     routes: Route
     queues: dict[str, Queue] = Field(min_length=1)
     calendars: dict[str, Calendar] = Field(min_length=1)

@@ -14,7 +14,6 @@ from .model import (Customer, Decision, Handoff, Message, Reason, Signal, action
                     raise_priority)
 from .policy import CompiledPolicy
 from .signals import Turn, detectors
-from .signals.repetition import question_of
 from .state import ConversationState, TurnMemory, after_customer_turn
 
 MAX_ANALYSED_CHARS = 10_000
@@ -124,7 +123,8 @@ def _resolve(policy: CompiledPolicy, matches: list[rules.Match], segment: Mappin
     timing = "immediate" if any(m.rule.timing == "immediate" for m in winners) else top.timing
     wait_s = min((m.rule.wait_s for m in winners if m.rule.wait_s), default=None) if timing == "wait" else None
     reasons = tuple(m.reason for m in ranked)
-    return Outcome(action, priority, timing, wait_s, top.say, top.trigger, reasons)
+    say = top.say if action == top.action else ("handoff" if action == "escalate" else "offer")
+    return Outcome(action, priority, timing, wait_s, say, top.trigger, reasons)
 
 
 def _route(policy: CompiledPolicy, outcome: Outcome, found: Mapping[str, Signal], customer: Customer,
@@ -166,7 +166,8 @@ def _reply(policy: CompiledPolicy, outcome: Outcome, handoff: Handoff | None, qu
         return None
     spec = policy.queues.get(queue) if queue else None
     variables: dict[str, Any] = {
-        "team": spec.team if spec else "support team", "queue": queue, "customer": customer.as_dict(),
+        "team": spec.team if spec else "support team", "queue": queue,
+        "customer": {**dict.fromkeys(("id", "name", "email", "plan")), **customer.as_dict()},
         "wait": None, "wait_s": None, "next_open": None, "follow_up": None, "alternatives": "",
     }
     draft_text = draft.text if draft is not None and draft.text and not draft.fallback else None
@@ -207,8 +208,30 @@ def _measures_trace(measures: Mapping[str, Any]) -> dict[str, Any]:
     return {k: measures[k] for k in keep if k in measures}
 
 
-def initial_state() -> ConversationState:
-    return ConversationState()
-
-
-__all__ = ["decide", "initial_state", "question_of"]
+def where_it_lands(policy: CompiledPolicy, triggers: list[str], attributes: Mapping[str, Any],
+                   strong: bool = False) -> dict[str, Any]:
+    """What the rules and the routing tree do with a turn on which these triggers fired (for `warmline routes`)."""
+    from ..errors import WarmlineError
+    from .policy import BUILTIN_TRIGGERS
+    from .signals.segments import segment_of
+    known = set(BUILTIN_TRIGGERS) | set(policy.topics)
+    unknown = [t for t in triggers if t not in known]
+    if unknown:
+        raise WarmlineError(f"unknown trigger '{unknown[0]}'; known: {', '.join(sorted(known))}")
+    named = {k: v for k, v in attributes.items() if k in ("id", "name", "email", "plan")}
+    customer = Customer(**named, tags=tuple(attributes.get("tags", ())),
+                        attributes={k: v for k, v in attributes.items() if k not in named and k != "tags"})
+    found = {t: Signal(t, strong=strong) for t in triggers}
+    segment = segment_of(customer, policy.segments)
+    segment["at_risk"] = segment["at_risk"] or "at_risk" in found
+    measures = {"fallback_strikes": 0, "not_helpful": 0, "repeats": 0, "facts": {}, "segment": segment,
+                "sentiment": 0.0}
+    trace: dict[str, Any] = {}
+    context = rules.context_for(_variables(policy, found, measures, customer, ConversationState()))
+    rule_trace: list[dict[str, Any]] = []
+    matches = rules.evaluate(policy.rules, found, context, rule_trace)
+    outcome = _resolve(policy, matches, segment, trace)
+    if outcome.action in ("escalate", "offer_escalation"):
+        _route(policy, outcome, found, customer, segment, trace)
+    return {"action": outcome.action, "priority": outcome.priority, "rules": [m.rule.id for m in matches],
+            "precedence": trace["precedence"], "route": trace.get("route")}

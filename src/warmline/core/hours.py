@@ -123,7 +123,7 @@ def add_business_time(cal: CalendarSpec, start: datetime, seconds: float) -> dat
 
 
 def describe(cal: CalendarSpec, moment: datetime, now: datetime) -> str:
-    """'at 09:00 UTC on Monday' / 'at 14:30 CET today', for messages to customers."""
+    """'09:00 UTC on Monday' / '14:30 CET today', for messages to customers."""
     local = moment.astimezone(cal.zone)
     today = _utc(now).astimezone(cal.zone).date()
     if local.date() == today:
@@ -132,4 +132,4 @@ def describe(cal: CalendarSpec, moment: datetime, now: datetime) -> str:
         day = "tomorrow"
     else:
         day = f"on {local.strftime('%A')}"
-    return f"at {local.strftime('%H:%M')} {local.tzname()} {day}"
+    return f"{local.strftime('%H:%M')} {local.tzname()} {day}"

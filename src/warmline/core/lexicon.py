@@ -71,7 +71,7 @@ class Scan:
         if not found:
             return None
         strong = [h for h in found if h.strong]
-        return (strong or found)[0]
+        return max(strong or found, key=lambda h: h.last - h.first)  # the fullest evidence
 
     def has(self, lexicon: str) -> bool:
         return bool(self.hits.get(lexicon))

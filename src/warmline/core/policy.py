@@ -12,7 +12,7 @@ from .rules import CompiledRule
 
 AUXILIARY_LEXICONS = frozenset(
     {"profanity", "frustration_words", "dismissal", "negators", "affirmative", "not_helpful_phrases", "resolved",
-     "refund_words", "risky_draft"}
+     "refund_words", "risky_draft", "sentiment_neutral"}
 )
 TOPIC_TRIGGERS = ("human_request", "sales", "billing", "privacy", "security", "legal", "churn", "crisis",
                   "sensitive", "account_access")
@@ -51,3 +51,4 @@ class CompiledPolicy:
     queues: Mapping[str, QueueSpec]
     templates: Mapping[str, Any]
     sentiment: Any             # a VADER SentimentIntensityAnalyzer (its lexicon is read by the loader)
+    approved_draft_intents: frozenset[str] = frozenset()

@@ -7,8 +7,8 @@ from . import Found, Measures, Turn
 
 def detect(turn: Turn, found: Found, measures: Measures) -> None:
     draft = turn.draft
-    if draft is None or draft.confidence is None:
-        return
+    if draft is None or draft.confidence is None or draft.fallback:
+        return  # a draft that admits not understanding is governed by the fallback strikes, not by bands
     c = draft.confidence
     bands = turn.policy.thresholds.confidence
     measures["confidence"] = c

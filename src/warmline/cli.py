@@ -1,0 +1,234 @@
+"""The `warmline` command: replay, check-config, routes."""
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from .config import load_policy
+from .config.load import check_text
+from .core.engine import where_it_lands
+from .core.routing import RouteNode
+from .engine import Engine
+from .errors import ConfigError, TranscriptError, WarmlineError
+from .transcripts import parse_time, read
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Warmline: decides when an AI support bot hands a conversation to a person.")
+err = Console(stderr=True, highlight=False)
+PROGRESS_BYTES = 512 * 1024
+
+
+def _policy(config: Optional[Path]):
+    try:
+        return load_policy(config)
+    except ConfigError as exc:
+        err.print(f"[red]error:[/] {exc.message}", markup=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def replay(
+    file: Path = typer.Argument(..., help="Transcripts: JSONL, one conversation per line (or .json/.yaml list)."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Policy YAML (default: embedded)."),
+    explain: bool = typer.Option(False, "--explain", help="Add each decision's trace (signals, rules, route)."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Count and skip malformed lines."),
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl (one decision per line) or text (for reading)."),
+    now: Optional[str] = typer.Option(None, "--now", help="Time for messages without `at` (ISO 8601)."),
+) -> None:
+    """Decide every customer turn of past transcripts: decisions on stdout, a summary on stderr."""
+    if fmt not in ("jsonl", "text"):
+        err.print(f"error: --format must be jsonl or text, not {fmt!r}")
+        raise typer.Exit(2)
+    if not file.is_file():
+        err.print(f"error: {file}: no such file")
+        raise typer.Exit(2)
+    engine = Engine(_policy(config))
+    try:
+        fixed_now = parse_time(now, "--now") if now else None
+    except TranscriptError as exc:
+        err.print(f"error: {exc.message}")
+        raise typer.Exit(2) from None
+    summary = Summary()
+    out = sys.stdout
+    with _progress(file) as advance:
+        for line_no, item in read(file):
+            advance(line_no)
+            if isinstance(item, TranscriptError):
+                if not skip_invalid:
+                    err.print(f"error: {file}:{item.message}\n(use --skip-invalid to count and skip such lines)")
+                    raise typer.Exit(2)
+                summary.skipped += 1
+                continue
+            decisions = list(engine.iter_decisions(item, fixed_now))
+            summary.add(decisions)
+            if fmt == "jsonl":
+                out.write("".join(json.dumps(d.as_dict(explain), ensure_ascii=False, default=str) + "\n"
+                                  for d in decisions))
+            else:
+                _print_text(item, decisions, explain)
+    summary.print(err)
+
+
+class _progress:
+    """A progress bar on stderr for large files; nothing for small ones."""
+
+    def __init__(self, file: Path):
+        self.size = file.stat().st_size
+        self.progress = None
+
+    def __enter__(self):
+        if self.size < PROGRESS_BYTES or not err.is_terminal:
+            return lambda _line: None
+        from rich.progress import Progress
+        self.progress = Progress(console=err, transient=True)
+        self.progress.start()
+        task = self.progress.add_task("replaying", total=None)
+        return lambda line: self.progress.update(task, completed=line, description=f"line {line}")
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+class Summary:
+    def __init__(self) -> None:
+        self.conversations = self.turns = self.skipped = self.escalated_conversations = 0
+        self.actions: Counter[str] = Counter()
+        self.triggers: Counter[str] = Counter()
+        self.queues: Counter[str] = Counter()
+
+    def add(self, decisions: list) -> None:
+        self.conversations += 1
+        escalated = False
+        for d in decisions:
+            self.turns += 1
+            self.actions[d.action] += 1
+            if d.action == "escalate":
+                escalated = True
+                self.queues[d.handoff.queue] += 1
+                self.triggers[d.reasons[0].trigger] += 1
+        self.escalated_conversations += escalated
+
+    def print(self, console: Console) -> None:
+        esc = self.actions["escalate"]
+        table = Table(title="Replay summary", show_header=False)
+        table.add_row("conversations", str(self.conversations))
+        table.add_row("customer turns", str(self.turns))
+        table.add_row("escalation rate (conversations)",
+                      f"{self.escalated_conversations / max(1, self.conversations):.1%} "
+                      f"({self.escalated_conversations})")
+        table.add_row("escalation rate (turns)", f"{esc / max(1, self.turns):.1%} ({esc})")
+        if self.skipped:
+            table.add_row("invalid lines skipped", str(self.skipped))
+        console.print(table)
+        for title, counter in (("by action", self.actions), ("escalations by trigger", self.triggers),
+                               ("escalations by queue", self.queues)):
+            t = Table(title=title)
+            t.add_column(title.split(" by ")[-1])
+            t.add_column("turns", justify="right")
+            for key, count in counter.most_common():
+                t.add_row(key, str(count))
+            console.print(t)
+
+
+def _print_text(conversation, decisions: list, explain: bool) -> None:
+    con = Console(highlight=False)
+    con.rule(f"[bold]{conversation.id}[/]  customer: {conversation.customer.plan or 'no plan'}")
+    for d in decisions:
+        message = conversation.messages[d.turn]
+        con.print(f"[cyan]turn {d.turn}[/] customer: {message.text}")
+        colour = {"escalate": "red", "offer_escalation": "yellow", "with_human": "magenta"}.get(d.action, "green")
+        line = f"  -> [{colour}]{d.action}[/]"
+        if d.handoff:
+            h = d.handoff
+            line += f" to [bold]{h.queue}[/] ({h.priority}, {h.timing}{', after hours' if h.after_hours else ''})"
+        con.print(line)
+        for r in d.reasons:
+            ev = f' "{r.evidence}"' if r.evidence else ""
+            con.print(f"     because {r.rule} [{r.trigger}]{ev} {r.detail}")
+        if d.reply:
+            con.print(f"     [dim]says:[/] {d.reply}")
+        if explain and d.trace.get("route"):
+            con.print(f"     [dim]route:[/] {d.trace['route']['path']}; sentiment {d.sentiment}")
+
+
+@app.command("check-config")
+def check_config(file: Path = typer.Argument(..., help="Policy YAML to check.")) -> None:
+    """Check a policy file: every problem with its YAML path, line and a hint. Exit 1 if any."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"error: {file}: {exc}")
+        raise typer.Exit(2) from None
+    problems = check_text(text, str(file))
+    if problems:
+        err.print(f"{file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}; the policy would be refused")
+        for p in problems:
+            err.print(f"  {p}")
+        raise typer.Exit(1)
+    policy = load_policy(file)
+    print(f"{file}: OK, policy '{policy.name}' v{policy.version}: {len(policy.rules)} rules, "
+          f"{len(policy.topics)} topic lexicons, {len(policy.queues)} queues")
+
+
+@app.command()
+def routes(
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Policy YAML (default: embedded)."),
+    trigger: list[str] = typer.Option([], "--trigger", "-t", help="A trigger that fired (repeatable)."),
+    customer: list[str] = typer.Option([], "--customer", help="A customer attribute k=v (tags=a,b for tags)."),
+    strong: bool = typer.Option(False, "--strong", help="The topic triggers fired in their strong form."),
+) -> None:
+    """Print the routing tree and, given triggers, where such a turn lands and why."""
+    policy = _policy(config)
+    con = Console(highlight=False)
+    con.print(_tree(policy.routes, Tree(f"[bold]{policy.routes.name}[/] -> {policy.routes.queue}")))
+    if not trigger:
+        return
+    attrs: dict[str, Any] = {}
+    for item in customer:
+        key, sep, value = item.partition("=")
+        if not sep:
+            err.print(f"error: --customer expects key=value, got {item!r}")
+            raise typer.Exit(2)
+        attrs[key] = value.split(",") if key == "tags" else value
+    try:
+        lands = where_it_lands(policy, trigger, attrs, strong)
+    except WarmlineError as exc:
+        err.print(f"error: {exc.message}")
+        raise typer.Exit(2) from None
+    con.print(f"\ntriggers {', '.join(trigger)} for customer {attrs or '{}'}:")
+    con.print(f"  action   {lands['action']}" + (f" ({lands['priority']})" if lands["action"] == "escalate" else ""))
+    con.print(f"  rules    {', '.join(lands['rules']) or 'none'}")
+    for step in lands["precedence"]:
+        con.print(f"           {step}")
+    if lands.get("route"):
+        r = lands["route"]
+        con.print(f"  queue    [bold]{r['queue']}[/] via {r['path']}")
+        for c in r["checked"]:
+            con.print(f"           {'matched' if c['matched'] else 'no match':8} {c['route']}: {c['when']}")
+
+
+def _tree(node: RouteNode, tree: Tree) -> Tree:
+    for child in node.children:
+        label = f"[bold]{child.name}[/] -> {child.queue}" + (f"  when {child.when_source}" if child.when_source else "")
+        if child.continue_:
+            label += "  (continue)"
+        _tree(child, tree.add(label))
+    return tree
+
+
+def main() -> None:
+    try:
+        app()
+    except WarmlineError as exc:
+        err.print(f"error: {exc.message}")
+        sys.exit(2)
