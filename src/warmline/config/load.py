@@ -334,7 +334,7 @@ def _compile_templates(policy: schema.Policy, problem) -> dict[str, Any]:
 def _matcher(policy: schema.Policy) -> PhraseMatcher:
     specs = [LexiconSpec(name, tuple(lex.phrases), tuple(lex.strong), tuple(lex.except_),
                          tuple((tuple(n.cues), tuple(n.targets), n.window) for n in lex.near), tuple(lex.alone),
-                         lex.negatable)
+                         lex.negatable, tuple(lex.unless))
              for name, lex in policy.lexicons.items()]
     negators = policy.lexicons["negators"].phrases if "negators" in policy.lexicons else ["not", "never", "no"]
     masked = policy.lexicons["profanity"].phrases if "profanity" in policy.lexicons else []

@@ -79,6 +79,7 @@ class Lexicon(Strict):
     near: list[Near] = []
     alone: list[str] = []
     except_: list[str] = Field([], alias="except")
+    unless: list[str] = []
     negatable: bool = False
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -8,6 +8,7 @@ phrases a lexicon can have:
 - `near` pairs: a cue and a target within a few tokens ("talk ... real person"), for requests phrased freely;
 - `alone` words that count only when they are (nearly) the whole message ("agent!");
 - `except` phrases that cancel any hit inside them ("refund policy", "insurance agent");
+- `unless` phrases that, anywhere in the message, cancel the ordinary (not strong) hits;
 - `negatable`: a hit right after a negator ("I don't want to cancel") does not count.
 
 Unknown tokens are corrected against the lexicon vocabulary (one edit, two for long words) when they are not
@@ -40,6 +41,7 @@ class LexiconSpec:
     near: tuple[tuple[tuple[str, ...], tuple[str, ...], int], ...] = ()
     alone: tuple[str, ...] = ()
     negatable: bool = False
+    unless: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,8 @@ class PhraseMatcher:
                 add(p, spec.name, "strong")
             for p in spec.except_:
                 add(p, spec.name, "except")
+            for p in spec.unless:
+                add(p, spec.name, "unless")
             for i, (cues, targets, _window) in enumerate(spec.near):
                 for p in cues:
                     add(p, spec.name, "cue", i)
@@ -161,9 +165,10 @@ class PhraseMatcher:
                 return False
             return not (spec.negatable and self._negated(words, r.first))
 
+        guarded = any(r.kind == "unless" for r in found)
         hits = [Hit(spec.name, r.kind == "strong", r.first, r.last, r.phrase)
-                for r in found if r.kind in ("phrase", "strong") and kept(r)]
-        for i, (_cues, _targets, window) in enumerate(spec.near):
+                for r in found if (r.kind == "strong" or (r.kind == "phrase" and not guarded)) and kept(r)]
+        for i, (_cues, _targets, window) in enumerate(spec.near if not guarded else ()):
             cues = [r for r in found if r.kind == "cue" and r.pair == i and kept(r)]
             targets = [r for r in found if r.kind == "target" and r.pair == i and kept(r)]
             for c in cues:

@@ -44,9 +44,9 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
     f = measures["sentiment_features"]
     t = turn.policy.thresholds.sentiment
     why = []
-    if f["profanity"]:
+    if f["profanity"] and score <= -0.1:  # "f*cking delicious" is not anger
         why.append(("profanity", evidence_of(turn.scan, "profanity")))
-    if f["shouting"] and score < 0.3:
+    if f["shouting"] and score <= -0.1:
         why.append((f"{f['caps_share']:.0%} of words in capitals", None))
     if f["dismissal"] == "strong" or (f["dismissal"] and score <= 0):
         why.append(("sarcasm or giving up", evidence_of(turn.scan, "dismissal")))
