@@ -63,6 +63,10 @@ def decide(policy: CompiledPolicy, state: ConversationState, *, conversation_id:
     handoff, queue = None, None
     if outcome.action in ("escalate", "offer_escalation"):
         queue = _route(policy, outcome, found, customer, measures["segment"], trace)
+        accepted = measures.get("accepted_offer_queue")
+        if accepted and outcome.primary == "human_request" and accepted in policy.queues:
+            queue = trace["route"]["queue"] = accepted
+            trace["route"]["path"] = f"accepted the offer of the {accepted} queue"
     if outcome.action == "escalate":
         handoff = _handoff(policy, outcome, queue, now, queue_waits or {}, trace)
     reply = _reply(policy, outcome, handoff, queue, draft, customer, now)

@@ -148,22 +148,21 @@ class PhraseMatcher:
             last = first + phrase.count(" ")
             for lexicon, kind, pair in values:
                 raw.setdefault(lexicon, []).append(_Raw(kind, first, last, phrase, pair))
-        words = normal.words
         for lexicon, found in raw.items():
-            hits = self._resolve(self.specs[lexicon], found, words)
+            hits = self._resolve(self.specs[lexicon], found, normal.tokens)
             if hits:
                 scan.hits[lexicon] = hits
         self._alone_hits(scan)
         return scan
 
     # -- internals ----------------------------------------------------------------------------------------------
-    def _resolve(self, spec: LexiconSpec, found: list[_Raw], words: list[str]) -> list[Hit]:
+    def _resolve(self, spec: LexiconSpec, found: list[_Raw], tokens: tuple[Token, ...]) -> list[Hit]:
         excepted = [(r.first, r.last) for r in found if r.kind == "except"]
 
         def kept(r: _Raw) -> bool:
             if any(a <= r.first and r.last <= b for a, b in excepted):
                 return False
-            return not (spec.negatable and self._negated(words, r.first))
+            return not (spec.negatable and self._negated(tokens, r.first))
 
         guarded = any(r.kind == "unless" for r in found)
         hits = [Hit(spec.name, r.kind == "strong", r.first, r.last, r.phrase)
@@ -179,9 +178,14 @@ class PhraseMatcher:
         hits.sort(key=lambda h: h.first)
         return hits
 
-    def _negated(self, words: list[str], first: int) -> bool:
-        window = words[max(0, first - 3):first]
-        return any(w in self._negators for w in window)
+    def _negated(self, tokens: tuple[Token, ...], first: int) -> bool:
+        """A negator up to three words before, in the same clause ("No, cancel it" is not negated)."""
+        for i in range(first - 1, max(-1, first - 4), -1):
+            if tokens[i + 1].clause_start:
+                return False
+            if tokens[i].norm in self._negators:
+                return True
+        return False
 
     def _alone_hits(self, scan: Scan) -> None:
         words = scan.text.words
@@ -201,7 +205,7 @@ class PhraseMatcher:
             fixed = self._correction(t.norm)
             if fixed != t.norm:
                 changed = True
-                t = Token(fixed, t.start, t.end, t.upper)
+                t = Token(fixed, t.start, t.end, t.upper, t.clause_start)
             tokens.append(t)
         return NormalText(normal.original, tuple(tokens)) if changed else normal
 

@@ -53,6 +53,7 @@ class Token:
     start: int
     end: int
     upper: bool
+    clause_start: bool = False  # punctuation (",.;:!?") stands between this token and the previous one
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +105,8 @@ def tokenize(text: str, masked_words: dict[int, list[str]] | None = None) -> Nor
     folded = fold(text)
     if len(folded) != len(text):  # folding changed offsets (rare ligatures): quote from the folded text
         text = folded
-    tokens = []
+    tokens: list[Token] = []
+    previous_end = 0
     for m in _TOKEN.finditer(folded):
         raw = m.group(0)
         norm = _fold_token(raw)
@@ -113,7 +115,9 @@ def tokenize(text: str, masked_words: dict[int, list[str]] | None = None) -> Nor
         norm = _MASK.sub("", norm) if _MASK.search(norm) else norm
         original = text[m.start():m.end()]
         upper = original.isupper() and len(original) > 1 and bool(_WORDISH.search(norm))
-        for word in expand(norm):
+        boundary = bool(tokens) and any(c in ",.;:!?()" for c in folded[previous_end:m.start()])
+        previous_end = m.end()
+        for i, word in enumerate(expand(norm)):
             if word:
-                tokens.append(Token(word, m.start(), m.end(), upper))
+                tokens.append(Token(word, m.start(), m.end(), upper, boundary and i == 0))
     return NormalText(text, tuple(tokens))

@@ -14,6 +14,7 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
         text = turn.message.text.strip()
         found["human_request"] = Signal("human_request", evidence=Span(0, len(text), text),
                                         detail="accepted the offer of a person")
+        measures["accepted_offer_queue"] = turn.state.last_offer_queue
 
 
 def _is_yes(turn: Turn) -> bool:

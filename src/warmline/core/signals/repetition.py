@@ -1,5 +1,5 @@
 """repeated_question: the customer asks the same thing again. Messages are compared on their content words;
-two messages that differ in their numbers (another order id) are different questions."""
+two messages that differ in their numbers (another order id, another quantity) are different questions."""
 from __future__ import annotations
 
 from rapidfuzz import fuzz
@@ -19,7 +19,7 @@ def question_of(words: list[str]) -> Question | None:
     content = [w for w in words if w not in STOPWORDS]
     if len(content) < 2:
         return None
-    ids = frozenset(w for w in content if sum(c.isdigit() for c in w) >= 3)
+    ids = frozenset(w for w in content if any(c.isdigit() for c in w))
     return Question(" ".join(sorted(set(content))), ids)
 
 

@@ -1,0 +1,181 @@
+"""Each detector on its own: what fires it, and the hard negatives that must not."""
+import pytest
+
+HUMAN = ["talk to a human", "Can I speak to a real person please?", "agent", "AGENT!!!", "representative",
+         "is there an actual person there?", "I want to speak with someone who can help",
+         "get me a live agent", "transfer me to a supervisor", "I need to talk to somebody"]
+NOT_HUMAN = ["how do I become an insurance agent", "my travel agent booked the wrong flight",
+             "what does the user agent string mean", "human resources asked for my invoice",
+             "I'd like to change my shipping address"]
+
+
+@pytest.mark.parametrize("text", HUMAN)
+def test_human_request_fires(say, text):
+    assert "human_request" in say(text).triggers
+
+
+@pytest.mark.parametrize("text", NOT_HUMAN)
+def test_human_request_hard_negatives(say, text):
+    assert "human_request" not in say(text).triggers
+
+
+TOPICS = [
+    ("billing", "I was double billed this month"),
+    ("billing", "you took money from my card two times"),
+    ("billing", "my payment failed again"),
+    ("billing", "I want a refund for my last order"),
+    ("sales", "do you have enterprise pricing?"),
+    ("sales", "can I get a custom quote for 50 seats"),
+    ("privacy", "Please delete all my data under GDPR"),
+    ("security", "I think my account was hacked"),
+    ("security", "someone logged in from another country"),
+    ("security", "my card was stolen"),
+    ("legal", "I'm talking to my attorney about this"),
+    ("legal", "we will take legal action"),
+    ("churn", "I want to cancel my subscription"),
+    ("churn", "please close my account"),
+    ("churn", "honestly thinking of switching to a competitor, you're too expensive"),
+    ("crisis", "this is an emergency, I need help now"),
+    ("sensitive", "I'm being harassed by one of your drivers"),
+    ("sensitive", "I use a screen reader and can't find the checkout button"),
+    ("account_access", "I'm locked out of my account"),
+    ("account_access", "I lost my phone and can't get my 2FA codes"),
+]
+NOT_TOPICS = [
+    ("billing", "what is your refund policy?"),
+    ("billing", "in which cases can I get my money back?"),
+    ("churn", "cancel the order I just placed"),
+    ("churn", "I don't want to cancel my subscription, just pause it"),
+    ("churn", "how do I cancel my reservation for Friday"),
+    ("security", "where are my security settings?"),
+    ("account_access", "how do I reset my password?"),
+    ("crisis", "can I get an urgent delivery option?"),
+    ("legal", "is the food court open?"),
+]
+
+
+@pytest.mark.parametrize("trigger,text", TOPICS)
+def test_topic_fires(say, trigger, text):
+    assert trigger in say(text).triggers
+
+
+@pytest.mark.parametrize("trigger,text", NOT_TOPICS)
+def test_topic_hard_negatives(say, trigger, text):
+    assert trigger not in say(text).triggers
+
+
+def test_typo_tolerance_reads_misspelled_trigger_words(say):
+    assert "billing" in say("I want a refnud").triggers
+    assert "legal" in say("my atorney will call you").triggers
+
+
+def test_ordinary_words_are_never_corrected_into_triggers(say):
+    assert "billing" not in say("I changed my address twice").triggers
+
+
+def test_hyphens_and_spacing_are_folded(say):
+    assert "billing" in say("I was double-billed").triggers
+    assert "human_request" in say("talk   to a    HUMAN").triggers
+
+
+@pytest.mark.parametrize("text", ["this is f*cking useless", "what the sh!t is going on", "F**K THIS APP"])
+def test_masked_profanity_is_frustration(say, text):
+    d = say(text)
+    assert "frustration" in d.triggers
+    assert "profanity" in d.trace["signals"]["frustration"]["detail"]
+
+
+@pytest.mark.parametrize("text", ["WHY IS MY ORDER STILL NOT HERE", "This is ridiculous, nothing works!!!",
+                                  "whatever, forget it", "you are useless"])
+def test_frustration_markers(say, text):
+    assert "frustration" in say(text).triggers
+
+
+@pytest.mark.parametrize("text", ["Thanks!!! That worked", "I need to cancel the order, wrong size",
+                                  "my package is missing", "Looks f*cking delicious"])
+def test_problem_descriptions_and_joy_are_not_frustration(say, text):
+    d = say(text)
+    assert "frustration" not in d.triggers and d.action != "escalate"
+
+
+def test_mild_negative_sentiment(say):
+    d = say("I'm quite disappointed with how long this takes")
+    assert {"negative_sentiment", "frustration"} & set(d.triggers)
+    assert d.sentiment < -0.3
+
+
+@pytest.mark.parametrize("confidence,trigger", [(0.3, "low_confidence"), (0.5, "medium_confidence"),
+                                                (0.7, "check_confidence"), (0.9, None)])
+def test_confidence_bands(say, confidence, trigger):
+    d = say("how do I export a report?", draft={"text": "Use Reports > Export.", "confidence": confidence})
+    bands = {"low_confidence", "medium_confidence", "check_confidence"}
+    assert bands & set(d.triggers) == ({trigger} if trigger else set())
+
+
+def test_amount_over_threshold_with_currency(say):
+    d = say("I was charged €250 for nothing")
+    assert "amount_over_threshold" in d.triggers
+    assert any("250 > 100" in r.detail for r in d.reasons)
+
+
+def test_small_amount_is_not_over_threshold(say):
+    assert "amount_over_threshold" not in say("I was charged $40 twice").triggers
+
+
+def test_amount_from_message_facts(say):
+    d = say("I was charged twice", facts={"amount": 180})
+    assert "amount_over_threshold" in d.triggers
+
+
+def test_refund_beyond_policy_from_facts_and_from_dates(say):
+    assert "refund_beyond_policy" in say("I want a refund", facts={"order_age_days": 120}).triggers
+    assert "refund_beyond_policy" in say("I want a refund for the order from 2026-03-01").triggers
+    assert "refund_beyond_policy" not in say("I want a refund for the order from 2026-10-20").triggers
+
+
+def test_facts_are_extracted(say):
+    d = say("order #A12345 cost $1,299.50, email me at ada@example.com, bought on March 3")
+    extracted = d.trace["measures"]["extracted"]
+    assert extracted["amounts"] == [1299.5]
+    assert extracted["order_ids"] == ["A12345"]
+    assert extracted["emails"] == ["ada@example.com"]
+    assert extracted["dates"] == ["2026-03-03"]
+
+
+@pytest.mark.parametrize("draft", [
+    "Good news: I have issued a refund of $80 to your card.",
+    "You will receive a full refund under our bereavement policy.",
+    "As an exception, I can waive the cancellation fee.",
+    "I can give you a 30% discount on your next renewal.",
+    "Under GDPR you are not entitled to a copy of that data.",
+    "We are fully compliant with CCPA, so there is no issue.",
+])
+def test_risky_drafts_are_held(say, draft):
+    d = say("can you help me with this?", draft={"text": draft, "confidence": 0.95})
+    assert "risky_draft" in d.triggers
+    assert d.action == "escalate"
+    assert draft not in (d.reply or "")
+
+
+@pytest.mark.parametrize("draft", [
+    "Our refund policy allows refunds within 30 days of purchase.",
+    "I can't offer a refund, but I can connect you with our billing team.",
+    "You can find your invoices under Settings > Billing.",
+])
+def test_safe_drafts_go_out(say, draft):
+    d = say("what is your refund policy?", draft={"text": draft, "confidence": 0.95})
+    assert "risky_draft" not in d.triggers
+    assert d.action == "respond"
+
+
+def test_approved_draft_intent_is_not_risky(say):
+    d = say("I want to cancel my subscription",
+            draft={"text": "I can offer you 20% off if you stay.", "confidence": 0.9, "intent": "retention_save"})
+    assert "risky_draft" not in d.triggers
+
+
+def test_vip_and_at_risk_segments(say):
+    assert "vip" in say("hello", customer={"plan": "Enterprise"}).triggers
+    assert "at_risk" in say("hello", customer={"plan": "pro", "tags": ["at_risk"]}).triggers
+    assert "at_risk" in say("hello", customer={"plan": "pro", "failed_payments": 3}).triggers
+    assert "at_risk" not in say("hello", customer={"plan": "pro", "failed_payments": 1}).triggers
