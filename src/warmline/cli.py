@@ -27,12 +27,17 @@ err = Console(stderr=True, highlight=False)
 PROGRESS_BYTES = 512 * 1024
 
 
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Plain text on stderr (never wrapped, so a path or a line number stays greppable)."""
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
 def _policy(config: Optional[Path]):
     try:
         return load_policy(config)
     except ConfigError as exc:
-        err.print(f"[red]error:[/] {exc.message}", markup=True)
-        raise typer.Exit(2) from None
+        raise fail(f"error: {exc.message}") from None
 
 
 @app.command()
@@ -46,17 +51,14 @@ def replay(
 ) -> None:
     """Decide every customer turn of past transcripts: decisions on stdout, a summary on stderr."""
     if fmt not in ("jsonl", "text"):
-        err.print(f"error: --format must be jsonl or text, not {fmt!r}")
-        raise typer.Exit(2)
+        raise fail(f"error: --format must be jsonl or text, not {fmt!r}", 2)
     if not file.is_file():
-        err.print(f"error: {file}: no such file")
-        raise typer.Exit(2)
+        raise fail(f"error: {file}: no such file", 2)
     engine = Engine(_policy(config))
     try:
         fixed_now = parse_time(now, "--now") if now else None
     except TranscriptError as exc:
-        err.print(f"error: {exc.message}")
-        raise typer.Exit(2) from None
+        raise fail(f"error: {exc.message}", 2) from None
     summary = Summary()
     out = sys.stdout
     with _progress(file) as advance:
@@ -64,8 +66,7 @@ def replay(
             advance(line_no)
             if isinstance(item, TranscriptError):
                 if not skip_invalid:
-                    err.print(f"error: {file}:{item.message}\n(use --skip-invalid to count and skip such lines)")
-                    raise typer.Exit(2)
+                    raise fail(f"error: {file}:{item.message}\n(use --skip-invalid to count and skip such lines)", 2)
                 summary.skipped += 1
                 continue
             decisions = list(engine.iter_decisions(item, fixed_now))
@@ -167,14 +168,12 @@ def check_config(file: Path = typer.Argument(..., help="Policy YAML to check."))
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        err.print(f"error: {file}: {exc}")
-        raise typer.Exit(2) from None
+        raise fail(f"error: {file}: {exc}", 2) from None
     problems = check_text(text, str(file))
     if problems:
-        err.print(f"{file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}; the policy would be refused")
-        for p in problems:
-            err.print(f"  {p}")
-        raise typer.Exit(1)
+        listing = "\n".join(f"  {p}" for p in problems)
+        raise fail(f"{file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}; the policy would be "
+                   f"refused\n{listing}", 1)
     policy = load_policy(file)
     print(f"{file}: OK, policy '{policy.name}' v{policy.version}: {len(policy.rules)} rules, "
           f"{len(policy.topics)} topic lexicons, {len(policy.queues)} queues")
@@ -197,14 +196,12 @@ def routes(
     for item in customer:
         key, sep, value = item.partition("=")
         if not sep:
-            err.print(f"error: --customer expects key=value, got {item!r}")
-            raise typer.Exit(2)
+            raise fail(f"error: --customer expects key=value, got {item!r}", 2)
         attrs[key] = value.split(",") if key == "tags" else value
     try:
         lands = where_it_lands(policy, trigger, attrs, strong)
     except WarmlineError as exc:
-        err.print(f"error: {exc.message}")
-        raise typer.Exit(2) from None
+        raise fail(f"error: {exc.message}", 2) from None
     con.print(f"\ntriggers {', '.join(trigger)} for customer {attrs or '{}'}:")
     con.print(f"  action   {lands['action']}" + (f" ({lands['priority']})" if lands["action"] == "escalate" else ""))
     con.print(f"  rules    {', '.join(lands['rules']) or 'none'}")
@@ -230,5 +227,5 @@ def main() -> None:
     try:
         app()
     except WarmlineError as exc:
-        err.print(f"error: {exc.message}")
+        typer.echo(f"error: {exc.message}", err=True)
         sys.exit(2)

@@ -175,7 +175,12 @@ def _problem(error: dict[str, Any], lines: dict[str, int]) -> Problem:
 
 # -- cross-references and compilation ---------------------------------------------------------------------------
 def _suggest(name: str, candidates: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.5)
+    """'did you mean ...?' by spelling, else by a shared word ('asked_for_humans' -> 'human_request')."""
+    candidates = sorted(candidates)
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.5)
+    if not close:
+        stems = {part[:5] for part in re.split(r"[_\W]+", name.lower()) if len(part) >= 4}
+        close = [c for c in candidates if stems & {p[:5] for p in re.split(r"[_\W]+", c.lower()) if len(p) >= 4}]
     return f"did you mean '{close[0]}'?" if close else None
 
 

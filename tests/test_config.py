@@ -1,0 +1,115 @@
+"""Policy files: the default is valid and complete; every bad file is refused whole with path, line and hint."""
+import pytest
+
+from warmline import ConfigError, Engine
+from warmline.config import check_text, default_text, load_policy
+from warmline.core.policy import BUILTIN_TRIGGERS
+
+BASE = default_text()
+
+
+def problems(text):
+    return [str(p) for p in check_text(text, "policy.yaml")]
+
+
+def test_default_policy_is_valid_and_covers_every_builtin_trigger():
+    assert problems(BASE) == []
+    policy = load_policy()
+    covered = {r.on for r in policy.rules} | {r.trigger for r in policy.rules}
+    assert set(BUILTIN_TRIGGERS) - covered <= {"stalled", "vip", "at_risk"}  # stalled is the service's timer;
+    # vip and at_risk act through precedence and routing, not rules of their own
+
+
+def test_default_hours_match_the_design():
+    policy = load_policy()
+    business = policy.queues["support"].calendar
+    assert business.timezone == "UTC" and business.hours[0][0][0].hour == 9 and business.hours[4][0][1].hour == 18
+    assert business.hours[5] == () and business.hours[6] == ()
+    assert policy.queues["security"].calendar.always_open
+
+
+@pytest.mark.parametrize("change,expected", [
+    (("    on: human_request\n", "    on: asked_for_humans\n"),
+     "rules[0].on (line 892): unknown trigger 'asked_for_humans' (did you mean 'human_request'?)"),
+    (("    priority: medium\n    say: handoff\n", "    priorty: medium\n    say: handoff\n"),
+     "rules[0].priorty (line 894): unknown key 'priorty' (did you mean 'priority'?)"),
+    (("action: escalate", "action: escalte"),
+     "rules[0].action (line 893): 'escalte' is not one of respond, respond_with_check, offer_escalation, escalate "
+     "(did you mean 'escalate'?)"),
+    (("when: signals.billing.strong", "when: signal.billing.strong"),
+     "rules[9].when (line 948): invalid CEL condition: unknown variable 'signal'; conditions can use confidence, "
+     "counts, customer, facts, primary, priority, segment, sentiment, signals, thresholds, triggers "
+     "(did you mean 'signals'?)"),
+    (("      queue: compliance", "      queue: complience"),
+     "routes.routes[1].queue (line 1080): unknown queue 'complience' (did you mean 'compliance'?)"),
+    (("timezone: UTC", "timezone: Europe/Berlinn"),
+     "calendars.business.timezone (line 1125): unknown time zone 'Europe/Berlinn' (did you mean 'Europe/Berlin'?)"),
+    (('mon: ["09:00-18:00"]', 'mon: ["18:00-09:00"]'),
+     "calendars.business.hours (line 1126): mon: '18:00-09:00' is not an interval like '09:00-12:30' "
+     "(start before end)"),
+    (("check: Did this help?", "check: Did this help {{ custmer.name }}?"),
+     "messages.check (line 1169): template error: 'custmer' is undefined (variables: alternatives, customer, "
+     "follow_up, next_open, queue, team, wait, wait_s)"),
+    (("say: handoff_care", "say: handof_care"),
+     "rules[2].say (line 908): unknown message 'handof_care' (did you mean 'handoff_care'?)"),
+    (("version: 1", "version: 2"),
+     "version (line 6): unsupported policy version 2; this Warmline reads version 1"),
+    (("version: 1", "version: 1\n  bad: ["),
+     "(top level) (line 7): invalid YAML: mapping values are not allowed here "
+     "(check indentation and quoting around this line)"),
+])
+def test_bad_policies_are_reported_exactly(change, expected):
+    old, new = change
+    assert old in BASE
+    assert problems(BASE.replace(old, new, 1)) == [expected]
+
+
+def test_cel_syntax_errors_give_line_and_column():
+    [problem] = problems(BASE.replace("when: signals.billing.strong", "when: signals.billing.strong &&"))
+    assert problem.startswith("rules[9].when (line 948): invalid CEL condition: Syntax error")
+    assert "at 1:26" in problem
+
+
+def test_every_problem_is_reported_at_once():
+    shape = BASE.replace("action: escalate", "action: escalte", 1).replace("say: handoff\n", "sey: handoff\n", 1)
+    assert len(problems(shape)) == 2
+    # references are checked once the shape is valid, again all of them
+    references = BASE.replace("queue: compliance", "queue: x").replace("say: handoff_care", "say: y", 1)
+    assert len(problems(references)) == 2
+
+
+def test_a_bad_policy_is_refused_whole(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(BASE.replace("    on: human_request\n", "    on: asked_for_humans\n", 1))
+    with pytest.raises(ConfigError) as err:
+        Engine(path)
+    assert "refused whole" in err.value.message
+    assert err.value.as_dict()["error"]["problems"][0]["path"] == "rules[0].on"
+
+
+def test_yaml_words_on_and_no_stay_strings():
+    # YAML 1.1 would read `on:` as True and "no" as False; policies use YAML 1.2 booleans
+    policy = load_policy()
+    assert policy.rules[0].on == "human_request"
+    assert "no" in policy.matcher.specs["negators"].phrases
+
+
+def test_missing_file_and_non_mapping():
+    with pytest.raises(ConfigError, match="file not found"):
+        load_policy("/nonexistent/policy.yaml")
+    assert problems("- just\n- a list\n") == [
+        "(top level) (line 1): the policy must be a mapping with version, lexicons, rules, ... "
+        "(start from src/warmline/config/default.yaml)"]
+
+
+def test_a_config_can_add_its_own_trigger(tmp_path):
+    text = BASE.replace("  # --- auxiliary lexicons", "  shipping_damage:\n    phrases: [arrived broken, box was crushed]\n"
+                        "\n  # --- auxiliary lexicons").replace(
+        "  - id: long-conversation", "  - id: damaged-delivery\n    on: shipping_damage\n    action: escalate\n"
+        "    priority: high\n    say: handoff\n\n  - id: long-conversation")
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    session = Engine(path).session("c", {"plan": "pro"})
+    from conftest import MONDAY_10
+    d = session.customer_turn("the lamp arrived broken", now=MONDAY_10)
+    assert d.action == "escalate" and d.reasons[0].rule == "damaged-delivery"
