@@ -29,6 +29,7 @@ from ..errors import ConfigError, Problem
 from . import schema
 
 DEFAULT_NAME = "default.yaml"
+DRAFT_LEXICONS = frozenset({"risky_draft", "negators"})
 REQUIRED_MESSAGES = ("handoff", "after_hours", "alternatives", "offer", "check")
 
 
@@ -203,14 +204,17 @@ def _compile(policy: schema.Policy, lines: dict[str, int], problems: list[Proble
     return CompiledPolicy(
         name=policy.name, version=policy.version, thresholds=policy.thresholds,
         thresholds_map=policy.thresholds.model_dump(), segments=policy.segments, precedence=policy.precedence,
-        matcher=_matcher(policy), topics=topics, rules=tuple(compiled_rules), routes=routes, queues=queues,
+        matcher=_matcher(policy), topics=topics,
+        rules=tuple(compiled_rules), routes=routes, queues=queues,
         templates=templates, sentiment=_sentiment_analyzer(_neutral_words(policy)),
         approved_draft_intents=frozenset(policy.drafts.approved_intents),
+        draft_matcher=_matcher(policy, only=DRAFT_LEXICONS), route_variables=_route_variables(routes),
     )
 
 
 def _compile_rules(policy: schema.Policy, triggers: set[str], problem) -> list[core_rules.CompiledRule]:
     out, seen = [], set()
+    thresholds = policy.thresholds.model_dump()
     for i, rule in enumerate(policy.rules):
         path = f"rules[{i}]"
         if rule.id in seen:
@@ -223,15 +227,16 @@ def _compile_rules(policy: schema.Policy, triggers: set[str], problem) -> list[c
                         or "add a lexicon with that name to define a new trigger")
         if rule.say is not None and rule.say not in policy.messages:
             problem(f"{path}.say", f"unknown message '{rule.say}'", _suggest(rule.say, policy.messages))
-        program = None
+        program, variables = None, frozenset()
         if rule.when is not None:
             try:
-                program = core_rules.compile_condition(rule.when)
+                program = core_rules.compile_condition(rule.when, thresholds)
+                variables = core_rules.variables_of(program, rule.when)
             except ValueError as exc:
                 problem(f"{path}.when", f"invalid CEL condition: {_first_line(exc)}",
                         _cel_hint(str(exc), triggers))
         out.append(core_rules.CompiledRule(rule.id, rule.on, rule.reported_trigger, rule.action, rule.priority,
-                                           rule.timing, rule.wait_s, rule.say, rule.when, program))
+                                           rule.timing, rule.wait_s, rule.say, rule.when, program, variables))
     return out
 
 
@@ -242,6 +247,8 @@ def _first_line(exc: Exception) -> str:
 
 
 def _cel_hint(message: str, triggers: set[str]) -> str:
+    if "unknown threshold" in message:
+        return "see the thresholds section of the policy"
     m = re.search(r"unknown variable '([^']+)'", message)
     if m:
         return _suggest(m.group(1), core_rules.CEL_VARIABLES) or "conditions are CEL over the listed variables"
@@ -336,11 +343,16 @@ def _compile_templates(policy: schema.Policy, problem) -> dict[str, Any]:
     return out
 
 
-def _matcher(policy: schema.Policy) -> PhraseMatcher:
+def _route_variables(node: RouteNode) -> frozenset[str]:
+    own = core_rules.variables_of(node.when, node.when_source) if node.when is not None else frozenset()
+    return own.union(*(_route_variables(child) for child in node.children))
+
+
+def _matcher(policy: schema.Policy, only: frozenset[str] | None = None) -> PhraseMatcher:
     specs = [LexiconSpec(name, tuple(lex.phrases), tuple(lex.strong), tuple(lex.except_),
                          tuple((tuple(n.cues), tuple(n.targets), n.window) for n in lex.near), tuple(lex.alone),
                          lex.negatable, tuple(lex.unless))
-             for name, lex in policy.lexicons.items()]
+             for name, lex in policy.lexicons.items() if only is None or name in only]
     negators = policy.lexicons["negators"].phrases if "negators" in policy.lexicons else ["not", "never", "no"]
     masked = policy.lexicons["profanity"].phrases if "profanity" in policy.lexicons else []
     return PhraseMatcher(specs, _known_words(), [w for w in masked if " " not in w], negators)

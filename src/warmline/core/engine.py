@@ -40,7 +40,7 @@ def decide(policy: CompiledPolicy, state: ConversationState, *, conversation_id:
         trace["truncated"] = f"analysed the first {MAX_ANALYSED_CHARS} of {len(text)} characters"
         text = text[:MAX_ANALYSED_CHARS]
     scan = policy.matcher.scan(text)
-    draft_scan = policy.matcher.scan(draft.text[:MAX_ANALYSED_CHARS]) if draft is not None and draft.text else None
+    draft_scan = _scan_draft(policy, draft.text) if draft is not None and draft.text else None
     turn = Turn(index, message, scan, draft, draft_scan, customer, state, now, policy)
     found: dict[str, Signal] = {}
     measures: dict[str, Any] = {}
@@ -55,9 +55,11 @@ def decide(policy: CompiledPolicy, state: ConversationState, *, conversation_id:
             if state.handoff_turn is not None else "a person has this conversation"),))
         trace["rules"] = []
     else:
-        context = rules.context_for(_variables(policy, found, measures, customer, state))
+        candidates = rules.candidates(policy.rules, found)
+        needed = set().union(*(r.variables for r in candidates))
+        context = rules.lazy_context(_variables(policy, found, measures, customer, state), needed)
         trace["rules"] = []
-        matches = rules.evaluate(policy.rules, found, context, trace["rules"])
+        matches = rules.evaluate(candidates, found, context, trace["rules"])
         outcome = _resolve(policy, matches, measures["segment"], trace)
 
     handoff, queue = None, None
@@ -81,19 +83,34 @@ def decide(policy: CompiledPolicy, state: ConversationState, *, conversation_id:
     return decision, after_customer_turn(state, memory)
 
 
+def _scan_draft(policy: CompiledPolicy, text: str):
+    """Bots repeat their canned answers, so draft scans are memoised (a pure function of the text)."""
+    matcher = policy.draft_matcher or policy.matcher
+    cache = matcher.scan_cache
+    scan = cache.get(text)
+    if scan is None:
+        if len(cache) >= 20_000:
+            cache.clear()
+        scan = cache[text] = matcher.scan(text[:MAX_ANALYSED_CHARS])
+    return scan
+
+
 def _variables(policy: CompiledPolicy, found: Mapping[str, Signal], measures: Mapping[str, Any],
                customer: Customer, state: ConversationState) -> dict[str, Any]:
+    """How to make each CEL variable; only those a candidate rule reads are made."""
     return {
-        "triggers": list(found),
-        "signals": {k: {"score": s.score, "strong": s.strong, "count": s.count} for k, s in found.items()},
-        "counts": {"fallback_strikes": measures["fallback_strikes"], "not_helpful": measures["not_helpful"],
-                   "repeats": measures["repeats"], "customer_turns": state.customer_turns + 1},
-        "facts": dict(measures["facts"]),
-        "customer": customer.as_dict(),
-        "segment": dict(measures["segment"]),
-        "confidence": float(measures.get("confidence", -1.0)),
-        "sentiment": float(measures["sentiment"]),
-        "thresholds": policy.thresholds_map,
+        "triggers": lambda: list(found),
+        "signals": lambda: {k: {"score": s.score, "strong": s.strong, "count": s.count} for k, s in found.items()},
+        "counts": lambda: {"fallback_strikes": measures["fallback_strikes"], "not_helpful": measures["not_helpful"],
+                           "repeats": measures["repeats"], "customer_turns": state.customer_turns + 1},
+        "facts": lambda: dict(measures["facts"]),
+        "customer": customer.as_dict,
+        "segment": lambda: dict(measures["segment"]),
+        "confidence": lambda: float(measures.get("confidence", -1.0)),
+        "sentiment": lambda: float(measures["sentiment"]),
+        "thresholds": lambda: policy.thresholds_map,
+        "primary": lambda: "",
+        "priority": lambda: "",
     }
 
 
@@ -133,10 +150,10 @@ def _resolve(policy: CompiledPolicy, matches: list[rules.Match], segment: Mappin
 
 def _route(policy: CompiledPolicy, outcome: Outcome, found: Mapping[str, Signal], customer: Customer,
            segment: Mapping[str, bool], trace: dict[str, Any]) -> str:
-    context = rules.context_for({
-        "primary": outcome.primary or "", "triggers": list(found), "customer": customer.as_dict(),
-        "segment": dict(segment), "priority": outcome.priority,
-    })
+    context = rules.lazy_context({
+        "primary": lambda: outcome.primary or "", "triggers": lambda: list(found), "customer": customer.as_dict,
+        "segment": lambda: dict(segment), "priority": lambda: outcome.priority,
+    }, policy.route_variables)
     result = routing.route(policy.routes, context)
     trace["route"] = {"queue": result.queue, "path": "/".join(result.path), "checked": list(result.checked),
                       "also_notify": list(result.also_notify)}
@@ -231,9 +248,11 @@ def where_it_lands(policy: CompiledPolicy, triggers: list[str], attributes: Mapp
     measures = {"fallback_strikes": 0, "not_helpful": 0, "repeats": 0, "facts": {}, "segment": segment,
                 "sentiment": 0.0}
     trace: dict[str, Any] = {}
-    context = rules.context_for(_variables(policy, found, measures, customer, ConversationState()))
+    candidates = rules.candidates(policy.rules, found)
+    context = rules.lazy_context(_variables(policy, found, measures, customer, ConversationState()),
+                                 set().union(*(r.variables for r in candidates)))
     rule_trace: list[dict[str, Any]] = []
-    matches = rules.evaluate(policy.rules, found, context, rule_trace)
+    matches = rules.evaluate(candidates, found, context, rule_trace)
     outcome = _resolve(policy, matches, segment, trace)
     if outcome.action in ("escalate", "offer_escalation"):
         _route(policy, outcome, found, customer, segment, trace)

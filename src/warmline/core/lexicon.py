@@ -128,6 +128,7 @@ class PhraseMatcher:
             w = normalise_phrase(word)
             self._masked.setdefault(len(w), []).append(w)
         self._corrections: dict[str, str] = {}
+        self.scan_cache: dict[str, Scan] = {}  # for callers that memoise scans of repeated texts
 
     # -- public -------------------------------------------------------------------------------------------------
     def tokenize(self, text: str) -> NormalText:

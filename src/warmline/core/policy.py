@@ -52,3 +52,5 @@ class CompiledPolicy:
     templates: Mapping[str, Any]
     sentiment: Any             # a VADER SentimentIntensityAnalyzer (its lexicon is read by the loader)
     approved_draft_intents: frozenset[str] = frozenset()
+    draft_matcher: PhraseMatcher | None = None   # only the lexicons read on the bot's draft
+    route_variables: frozenset[str] = frozenset()

@@ -102,22 +102,34 @@ def unmask(token: str, masked_words: dict[int, list[str]]) -> str:
 
 
 def tokenize(text: str, masked_words: dict[int, list[str]] | None = None) -> NormalText:
-    folded = fold(text)
+    folded = text.lower() if text.isascii() else fold(text)
     if len(folded) != len(text):  # folding changed offsets (rare ligatures): quote from the folded text
         text = folded
+    stretched = _STRETCH.search(folded) is not None   # checked once per message, not per token
+    masked = _MASK.search(folded) is not None
+    mixed_case = text != folded
     tokens: list[Token] = []
+    append = tokens.append
     previous_end = 0
     for m in _TOKEN.finditer(folded):
-        raw = m.group(0)
-        norm = _fold_token(raw)
-        if masked_words is not None:
-            norm = unmask(norm, masked_words)
-        norm = _MASK.sub("", norm) if _MASK.search(norm) else norm
-        original = text[m.start():m.end()]
-        upper = original.isupper() and len(original) > 1 and bool(_WORDISH.search(norm))
-        boundary = bool(tokens) and any(c in ",.;:!?()" for c in folded[previous_end:m.start()])
-        previous_end = m.end()
-        for i, word in enumerate(expand(norm)):
+        start, end = m.span()
+        norm = m.group(0)
+        if "’" in norm:
+            norm = norm.replace("’", "'")
+        if stretched:
+            norm = _STRETCH.sub(r"\1\1", norm)
+        if masked and _MASK.search(norm):
+            norm = unmask(norm, masked_words) if masked_words is not None else _MASK.sub("", norm)
+            norm = _MASK.sub("", norm)
+        upper = mixed_case and end - start > 1 and text[start:end].isupper() and bool(_WORDISH.search(norm))
+        gap = folded[previous_end:start]
+        boundary = bool(tokens) and gap != " " and any(c in ",.;:!?()" for c in gap)
+        previous_end = end
+        words = _BARE.get(norm) or (expand(norm) if "'" in norm or norm in _IRREGULAR else None)
+        if words is None:
+            append(Token(norm, start, end, upper, boundary))
+            continue
+        for i, word in enumerate(words):
             if word:
-                tokens.append(Token(word, m.start(), m.end(), upper, boundary and i == 0))
+                append(Token(word, start, end, upper, boundary and i == 0))
     return NormalText(text, tuple(tokens))
