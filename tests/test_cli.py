@@ -82,7 +82,9 @@ def test_check_config_ok_and_bad(tmp_path):
     bad.write_text(default_text().replace("    on: human_request\n", "    on: asked_for_humans\n", 1))
     result = warmline("check-config", bad)
     assert result.returncode == 1
-    assert "rules[0].on (line 892): unknown trigger 'asked_for_humans' (did you mean 'human_request'?)" in result.stderr
+    line = default_text()[:default_text().index("    on: human_request")].count("\n") + 1
+    assert (f"rules[0].on (line {line}): unknown trigger 'asked_for_humans' (did you mean 'human_request'?)"
+            in result.stderr)
 
 
 def test_replay_refuses_a_bad_config(tmp_path):

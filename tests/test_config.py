@@ -28,45 +28,61 @@ def test_default_hours_match_the_design():
     assert policy.queues["security"].calendar.always_open
 
 
-@pytest.mark.parametrize("change,expected", [
-    (("    on: human_request\n", "    on: asked_for_humans\n"),
-     "rules[0].on (line 892): unknown trigger 'asked_for_humans' (did you mean 'human_request'?)"),
-    (("    priority: medium\n    say: handoff\n", "    priorty: medium\n    say: handoff\n"),
-     "rules[0].priorty (line 894): unknown key 'priorty' (did you mean 'priority'?)"),
-    (("action: escalate", "action: escalte"),
-     "rules[0].action (line 893): 'escalte' is not one of respond, respond_with_check, offer_escalation, escalate "
-     "(did you mean 'escalate'?)"),
-    (("when: signals.billing.strong", "when: signal.billing.strong"),
-     "rules[9].when (line 948): invalid CEL condition: unknown variable 'signal'; conditions can use confidence, "
-     "counts, customer, facts, primary, priority, segment, sentiment, signals, thresholds, triggers "
-     "(did you mean 'signals'?)"),
-    (("      queue: compliance", "      queue: complience"),
-     "routes.routes[1].queue (line 1080): unknown queue 'complience' (did you mean 'compliance'?)"),
-    (("timezone: UTC", "timezone: Europe/Berlinn"),
-     "calendars.business.timezone (line 1125): unknown time zone 'Europe/Berlinn' (did you mean 'Europe/Berlin'?)"),
-    (('mon: ["09:00-18:00"]', 'mon: ["18:00-09:00"]'),
-     "calendars.business.hours (line 1126): mon: '18:00-09:00' is not an interval like '09:00-12:30' "
-     "(start before end)"),
-    (("check: Did this help?", "check: Did this help {{ custmer.name }}?"),
-     "messages.check (line 1169): template error: 'custmer' is undefined (variables: alternatives, customer, "
-     "follow_up, next_open, queue, team, wait, wait_s)"),
-    (("say: handoff_care", "say: handof_care"),
-     "rules[2].say (line 908): unknown message 'handof_care' (did you mean 'handoff_care'?)"),
-    (("version: 1", "version: 2"),
-     "version (line 6): unsupported policy version 2; this Warmline reads version 1"),
-    (("version: 1", "version: 1\n  bad: ["),
-     "(top level) (line 7): invalid YAML: mapping values are not allowed here "
-     "(check indentation and quoting around this line)"),
-])
-def test_bad_policies_are_reported_exactly(change, expected):
-    old, new = change
+def line_of(text: str, offset: int = 0) -> int:
+    """The line of the policy where `text` starts (plus offset), so the tests survive edits of the default."""
+    return BASE[:BASE.index(text)].count("\n") + 1 + offset
+
+
+# (text in the default, its replacement, the exact problem, where the problem points relative to that text)
+BAD = [
+    ("    on: human_request\n", "    on: asked_for_humans\n",
+     "rules[0].on (line {line}): unknown trigger 'asked_for_humans' (did you mean 'human_request'?)", 0),
+    ("    priority: medium\n    say: handoff\n", "    priorty: medium\n    say: handoff\n",
+     "rules[0].priorty (line {line}): unknown key 'priorty' (did you mean 'priority'?)", 0),
+    ("action: escalate", "action: escalte",
+     "rules[0].action (line {line}): 'escalte' is not one of respond, respond_with_check, offer_escalation, "
+     "escalate (did you mean 'escalate'?)", 0),
+    ("when: signals.billing.strong", "when: signal.billing.strong",
+     "rules[9].when (line {line}): invalid CEL condition: unknown variable 'signal'; conditions can use "
+     "confidence, counts, customer, facts, primary, priority, segment, sentiment, signals, thresholds, triggers "
+     "(did you mean 'signals'?)", 0),
+    ("when: signals.churn.count < thresholds.persistent_churn_turns",
+     "when: signals.churn.count < thresholds.persistent_churn",
+     "rules[14].when (line {line}): invalid CEL condition: unknown threshold 'thresholds.persistent_churn'; "
+     "thresholds are: amount, confidence, failed_payments, fallback_offer_strike, fallback_strikes, "
+     "long_conversation_turns, not_helpful, persistent_churn_turns, refund_window_days, repeat_similarity, "
+     "repeated_question, sentiment, stalled_s (see the thresholds section of the policy)", 0),
+    ("      queue: compliance", "      queue: complience",
+     "routes.routes[1].queue (line {line}): unknown queue 'complience' (did you mean 'compliance'?)", 0),
+    ("timezone: UTC", "timezone: Europe/Berlinn",
+     "calendars.business.timezone (line {line}): unknown time zone 'Europe/Berlinn' (did you mean "
+     "'Europe/Berlin'?)", 0),
+    ('mon: ["09:00-18:00"]', 'mon: ["18:00-09:00"]',
+     "calendars.business.hours (line {line}): mon: '18:00-09:00' is not an interval like '09:00-12:30' "
+     "(start before end)", -1),
+    ("check: Did this help?", "check: Did this help {{ custmer.name }}?",
+     "messages.check (line {line}): template error: 'custmer' is undefined (variables: alternatives, customer, "
+     "follow_up, next_open, queue, team, wait, wait_s)", 0),
+    ("say: handoff_care", "say: handof_care",
+     "rules[2].say (line {line}): unknown message 'handof_care' (did you mean 'handoff_care'?)", 0),
+    ("version: 1", "version: 2",
+     "version (line {line}): unsupported policy version 2; this Warmline reads version 1", 0),
+    ("version: 1", "version: 1\n  bad: [",
+     "(top level) (line {line}): invalid YAML: mapping values are not allowed here "
+     "(check indentation and quoting around this line)", 1),
+]
+
+
+@pytest.mark.parametrize("old,new,expected,offset", BAD, ids=[case[2].split(" (")[0] for case in BAD])
+def test_bad_policies_are_reported_exactly(old, new, expected, offset):
     assert old in BASE
-    assert problems(BASE.replace(old, new, 1)) == [expected]
+    assert problems(BASE.replace(old, new, 1)) == [expected.format(line=line_of(old, offset))]
 
 
 def test_cel_syntax_errors_give_line_and_column():
     [problem] = problems(BASE.replace("when: signals.billing.strong", "when: signals.billing.strong &&"))
-    assert problem.startswith("rules[9].when (line 948): invalid CEL condition: Syntax error")
+    line = line_of("when: signals.billing.strong")
+    assert problem.startswith(f"rules[9].when (line {line}): invalid CEL condition: Syntax error")
     assert "at 1:26" in problem
 
 
