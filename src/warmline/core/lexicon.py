@@ -73,7 +73,8 @@ class Scan:
         if not found:
             return None
         strong = [h for h in found if h.strong]
-        return max(strong or found, key=lambda h: h.last - h.first)  # the fullest evidence
+        # the fullest evidence; a cue-and-target pair over a single phrase of the same length
+        return max(strong or found, key=lambda h: (h.last - h.first, "…" in h.phrase))
 
     def has(self, lexicon: str) -> bool:
         return bool(self.hits.get(lexicon))
