@@ -29,7 +29,7 @@ from ..errors import ConfigError, Problem
 from . import schema
 
 DEFAULT_NAME = "default.yaml"
-DRAFT_LEXICONS = frozenset({"risky_draft", "negators"})
+DRAFT_LEXICONS = frozenset({"risky_draft", "fallback_phrases", "negators"})
 REQUIRED_MESSAGES = ("handoff", "after_hours", "alternatives", "offer", "check")
 
 
@@ -350,7 +350,7 @@ def _route_variables(node: RouteNode) -> frozenset[str]:
 
 def _matcher(policy: schema.Policy, only: frozenset[str] | None = None) -> PhraseMatcher:
     specs = [LexiconSpec(name, tuple(lex.phrases), tuple(lex.strong), tuple(lex.except_),
-                         tuple((tuple(n.cues), tuple(n.targets), n.window) for n in lex.near), tuple(lex.alone),
+                         tuple((tuple(n.cues), tuple(n.targets), n.window, n.strong) for n in lex.near), tuple(lex.alone),
                          lex.negatable, tuple(lex.unless))
              for name, lex in policy.lexicons.items() if only is None or name in only]
     negators = policy.lexicons["negators"].phrases if "negators" in policy.lexicons else ["not", "never", "no"]

@@ -70,6 +70,7 @@ class Near(Strict):
     cues: list[str] = Field(min_length=1)
     targets: list[str] = Field(min_length=1)
     window: int = Field(3, ge=0, le=10)
+    strong: bool = False
 
 
 class Lexicon(Strict):

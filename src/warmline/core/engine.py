@@ -71,14 +71,14 @@ def decide(policy: CompiledPolicy, state: ConversationState, *, conversation_id:
             trace["route"]["path"] = f"accepted the offer of the {accepted} queue"
     if outcome.action == "escalate":
         handoff = _handoff(policy, outcome, queue, now, queue_waits or {}, trace)
-    reply = _reply(policy, outcome, handoff, queue, draft, customer, now)
+    reply = _reply(policy, outcome, handoff, queue, draft, measures["draft_fallback"], customer, now)
     triggers = tuple(dict.fromkeys([r.trigger for r in outcome.reasons if r.trigger] + list(found)))
     decision = Decision(conversation_id, index, outcome.action, triggers, outcome.reasons, measures["sentiment"],
                         handoff, reply, trace)
     memory = TurnMemory(
         index=index, action=outcome.action, queue=queue, triggers=tuple(found), question=measures.get("question"),
         not_helpful=measures["not_helpful_now"], resolved=measures["resolved"],
-        fallback=draft is not None and draft.fallback, amounts=measures["amounts"],
+        fallback=measures["draft_fallback"], amounts=measures["amounts"],
         refund_asked=measures["refund_asked"], facts=dict(message.facts))
     return decision, after_customer_turn(state, memory)
 
@@ -182,7 +182,7 @@ def _handoff(policy: CompiledPolicy, outcome: Outcome, queue: str, now: datetime
 
 
 def _reply(policy: CompiledPolicy, outcome: Outcome, handoff: Handoff | None, queue: str | None,
-           draft: Message | None, customer: Customer, now: datetime) -> str | None:
+           draft: Message | None, draft_fallback: bool, customer: Customer, now: datetime) -> str | None:
     if outcome.action in ("respond", "with_human"):
         return None
     spec = policy.queues.get(queue) if queue else None
@@ -191,7 +191,7 @@ def _reply(policy: CompiledPolicy, outcome: Outcome, handoff: Handoff | None, qu
         "customer": {**dict.fromkeys(("id", "name", "email", "plan")), **customer.as_dict()},
         "wait": None, "wait_s": None, "next_open": None, "follow_up": None, "alternatives": "",
     }
-    draft_text = draft.text if draft is not None and draft.text and not draft.fallback else None
+    draft_text = draft.text if draft is not None and draft.text and not draft_fallback else None
     if outcome.action == "respond_with_check":
         return replies.with_draft(draft_text, replies.render(policy.templates, outcome.say or "check", variables))
     if outcome.action == "offer_escalation":

@@ -7,7 +7,7 @@ phrases a lexicon can have:
 - `strong` phrases: the stronger form of the topic (an enterprise quote rather than a pricing question);
 - `near` pairs: a cue and a target within a few tokens ("talk ... real person"), for requests phrased freely;
 - `alone` words that count only when they are (nearly) the whole message ("agent!");
-- `except` phrases that cancel any hit inside them ("refund policy", "insurance agent");
+- `except` phrases that cancel any hit they overlap ("refund policy", "insurance agent", "cancel my order");
 - `unless` phrases that, anywhere in the message, cancel the ordinary (not strong) hits;
 - `negatable`: a hit right after a negator ("I don't want to cancel") does not count.
 
@@ -38,7 +38,7 @@ class LexiconSpec:
     phrases: tuple[str, ...] = ()
     strong: tuple[str, ...] = ()
     except_: tuple[str, ...] = ()
-    near: tuple[tuple[tuple[str, ...], tuple[str, ...], int], ...] = ()
+    near: tuple[tuple[tuple[str, ...], tuple[str, ...], int, bool], ...] = ()  # cues, targets, window, strong
     alone: tuple[str, ...] = ()
     negatable: bool = False
     unless: tuple[str, ...] = ()
@@ -109,7 +109,7 @@ class PhraseMatcher:
                 add(p, spec.name, "except")
             for p in spec.unless:
                 add(p, spec.name, "unless")
-            for i, (cues, targets, _window) in enumerate(spec.near):
+            for i, (cues, targets, _window, _strong) in enumerate(spec.near):
                 for p in cues:
                     add(p, spec.name, "cue", i)
                 for p in targets:
@@ -162,20 +162,22 @@ class PhraseMatcher:
         excepted = [(r.first, r.last) for r in found if r.kind == "except"]
 
         def kept(r: _Raw) -> bool:
-            if any(a <= r.first and r.last <= b for a, b in excepted):
+            if any(r.first <= b and a <= r.last for a, b in excepted):  # overlaps an exception
                 return False
             return not (spec.negatable and self._negated(tokens, r.first))
 
         guarded = any(r.kind == "unless" for r in found)
         hits = [Hit(spec.name, r.kind == "strong", r.first, r.last, r.phrase)
                 for r in found if (r.kind == "strong" or (r.kind == "phrase" and not guarded)) and kept(r)]
-        for i, (_cues, _targets, window) in enumerate(spec.near if not guarded else ()):
+        for i, (_cues, _targets, window, strong) in enumerate(spec.near):
+            if guarded and not strong:
+                continue
             cues = [r for r in found if r.kind == "cue" and r.pair == i and kept(r)]
             targets = [r for r in found if r.kind == "target" and r.pair == i and kept(r)]
             for c in cues:
                 t = next((t for t in targets if 0 <= t.first - c.last - 1 <= window), None)
                 if t is not None:
-                    hits.append(Hit(spec.name, False, c.first, t.last, f"{c.phrase} … {t.phrase}"))
+                    hits.append(Hit(spec.name, strong, c.first, t.last, f"{c.phrase} … {t.phrase}"))
                     break
         hits.sort(key=lambda h: h.first)
         return hits

@@ -12,7 +12,7 @@ from .rules import CompiledRule
 
 AUXILIARY_LEXICONS = frozenset(
     {"profanity", "frustration_words", "dismissal", "negators", "affirmative", "not_helpful_phrases", "resolved",
-     "refund_words", "risky_draft", "sentiment_neutral"}
+     "refund_words", "risky_draft", "sentiment_neutral", "fallback_phrases"}
 )
 TOPIC_TRIGGERS = ("human_request", "sales", "billing", "privacy", "security", "legal", "churn", "crisis",
                   "sensitive", "account_access")

@@ -49,5 +49,5 @@ def detectors() -> tuple[Detector, ...]:
     from . import (confidence, facts, fallback, feedback, human_request, long_conversation, repetition,
                    risky_draft, segments, sentiment, topics)
     return (human_request.detect, topics.detect, facts.detect, segments.detect, sentiment.detect,
-            confidence.detect, fallback.detect, repetition.detect, feedback.detect, long_conversation.detect,
+            fallback.detect, confidence.detect, repetition.detect, feedback.detect, long_conversation.detect,
             risky_draft.detect)

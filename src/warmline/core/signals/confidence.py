@@ -7,7 +7,7 @@ from . import Found, Measures, Turn
 
 def detect(turn: Turn, found: Found, measures: Measures) -> None:
     draft = turn.draft
-    if draft is None or draft.confidence is None or draft.fallback:
+    if draft is None or draft.confidence is None or measures.get("draft_fallback"):
         return  # a draft that admits not understanding is governed by the fallback strikes, not by bands
     c = draft.confidence
     bands = turn.policy.thresholds.confidence

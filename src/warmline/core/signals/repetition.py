@@ -17,7 +17,7 @@ STOPWORDS = frozenset(
 
 def question_of(words: list[str]) -> Question | None:
     content = [w for w in words if w not in STOPWORDS]
-    if len(content) < 2:
+    if not content:
         return None
     ids = frozenset(w for w in content if any(c.isdigit() for c in w))
     return Question(" ".join(sorted(set(content))), ids)
