@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 demo: install
-	$(BIN)/warmline replay examples/transcripts.jsonl --explain
+	$(BIN)/warmline replay examples/transcripts.jsonl --format text --explain
 
 $(VENV)/.test-installed: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'

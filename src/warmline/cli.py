@@ -131,10 +131,11 @@ class Summary:
         if self.skipped:
             table.add_row("invalid lines skipped", str(self.skipped))
         console.print(table)
-        for title, counter in (("by action", self.actions), ("escalations by trigger", self.triggers),
-                               ("escalations by queue", self.queues)):
+        for title, column, counter in (("turns by action", "action", self.actions),
+                                       ("escalations by deciding trigger", "trigger", self.triggers),
+                                       ("escalations by queue", "queue", self.queues)):
             t = Table(title=title)
-            t.add_column(title.split(" by ")[-1])
+            t.add_column(column)
             t.add_column("turns", justify="right")
             for key, count in counter.most_common():
                 t.add_row(key, str(count))
