@@ -44,13 +44,13 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
     f = measures["sentiment_features"]
     t = turn.policy.thresholds.sentiment
     why = []
-    if f["profanity"] and score <= -0.1:  # "f*cking delicious" is not anger
+    if f["profanity"] and score <= t.markers:  # "f*cking delicious" is not anger
         why.append(("profanity", evidence_of(turn.scan, "profanity")))
-    if f["shouting"] and score <= -0.1:
+    if f["shouting"] and score <= t.markers:
         why.append((f"{f['caps_share']:.0%} of words in capitals", None))
-    if f["dismissal"] == "strong" or (f["dismissal"] and score <= 0):
+    if f["dismissal"] == "strong" or (f["dismissal"] and score <= t.markers):
         why.append(("sarcasm or giving up", evidence_of(turn.scan, "dismissal")))
-    if f["frustration_words"] and score <= t.negative:
+    if f["frustration_words"] and score <= t.words:  # the words, unless the rest of the message is positive
         why.append(("words of frustration", evidence_of(turn.scan, "frustration_words")))
     if f["exclamation_run"] >= t.exclamation_run and score <= t.negative:
         why.append((f"'{'!' * f['exclamation_run']}'", None))
