@@ -38,6 +38,10 @@ def composite(turn: Turn, measures: Measures) -> float:
     return round(score, 3)
 
 
+def scan_hits(turn: Turn, lexicon: str):
+    return turn.scan.hits.get(lexicon, ())
+
+
 def detect(turn: Turn, found: Found, measures: Measures) -> None:
     score = composite(turn, measures)
     measures["sentiment"] = score
@@ -50,7 +54,8 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
         why.append((f"{f['caps_share']:.0%} of words in capitals", None))
     if f["dismissal"] == "strong" or (f["dismissal"] and score <= t.markers):
         why.append(("sarcasm or giving up", evidence_of(turn.scan, "dismissal")))
-    if f["frustration_words"] and score <= t.words:  # the words, unless the rest of the message is positive
+    strong_words = any(h.strong for h in scan_hits(turn, "frustration_words"))
+    if f["frustration_words"] and (score <= t.words or (strong_words and f["vader"] <= 0.3)):
         why.append(("words of frustration", evidence_of(turn.scan, "frustration_words")))
     if f["exclamation_run"] >= t.exclamation_run and score <= t.negative:
         why.append((f"'{'!' * f['exclamation_run']}'", None))
