@@ -50,3 +50,14 @@ def test_scenarios_cover_the_seed_behaviours():
     assert len(SCENARIOS) >= 45
     actions = {t.get("expect") for s in SCENARIOS for t in s["turns"]}
     assert {"respond", "respond_with_check", "offer_escalation", "escalate", "with_human"} <= actions
+
+
+SINGLE = yaml.safe_load((Path(__file__).parent / "scenarios" / "single_turns.yaml").read_text())
+
+
+@pytest.mark.parametrize("case", SINGLE, ids=[c["say"][:50] for c in SINGLE])
+def test_single_turn_phrasings(engine, case):
+    session = engine.session("single", {"plan": "pro"})
+    decision = session.customer_turn(case["say"], draft={"text": "Here is some help.", "confidence": 0.9},
+                                     now=datetime(2026, 11, 4, 14, 0, tzinfo=timezone.utc))
+    assert decision.action == case["expect"], [r.rule for r in decision.reasons]
