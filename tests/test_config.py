@@ -119,8 +119,8 @@ def test_missing_file_and_non_mapping():
 
 
 def test_a_config_can_add_its_own_trigger(tmp_path):
-    text = BASE.replace("  # --- auxiliary lexicons", "  shipping_damage:\n    phrases: [arrived broken, box was crushed]\n"
-                        "\n  # --- auxiliary lexicons").replace(
+    lexicon = "  shipping_damage:\n    phrases: [arrived broken, box was crushed]\n\n"
+    text = BASE.replace("  # --- auxiliary lexicons", lexicon + "  # --- auxiliary lexicons").replace(
         "  - id: long-conversation", "  - id: damaged-delivery\n    on: shipping_damage\n    action: escalate\n"
         "    priority: high\n    say: handoff\n\n  - id: long-conversation")
     path = tmp_path / "p.yaml"

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Iterable
 
 import ahocorasick
 from rapidfuzz.distance import DamerauLevenshtein
@@ -78,9 +78,6 @@ class Scan:
 
     def has(self, lexicon: str) -> bool:
         return bool(self.hits.get(lexicon))
-
-    def count(self, lexicon: str) -> int:
-        return len(self.hits.get(lexicon, ()))
 
 
 class PhraseMatcher:
@@ -241,7 +238,3 @@ def _token_starts(normal: NormalText) -> list[int]:
         pos += len(t.norm) + 1
     return starts
 
-
-def build_matcher(lexicons: Mapping[str, LexiconSpec], known_words: frozenset[str],
-                  masked_words: Iterable[str], negators: Iterable[str]) -> PhraseMatcher:
-    return PhraseMatcher(lexicons.values(), known_words, masked_words, negators)

@@ -14,10 +14,6 @@ from .model import EMPTY, Message, _empty
 MAX_REMEMBERED_QUESTIONS = 20
 
 
-def _empty() -> Mapping[str, Any]:
-    return EMPTY
-
-
 @dataclass(frozen=True, slots=True)
 class Question:
     """An earlier customer message, reduced to what repetition detection compares."""

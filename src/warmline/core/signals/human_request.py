@@ -17,13 +17,14 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
         measures["accepted_offer_queue"] = turn.state.last_offer_queue
 
 
-def _is_yes(turn: Turn) -> bool:
-    """A short reply that is only agreement ("yes please", "sure, go ahead")."""
-    words = turn.scan.text.words
-    if not words or len(words) > 6 or turn.scan.has("negators"):
-        return False
-    return turn.scan.has("affirmative") and len(turn.scan.hits["affirmative"]) >= 1 and all(
-        any(h.first <= i <= h.last for h in turn.scan.hits["affirmative"]) or w in _SOFT for i, w in enumerate(words))
-
-
 _SOFT = frozenset("i would like to that thanks thank you a person human agent someone connect me please".split())
+
+
+def _is_yes(turn: Turn) -> bool:
+    """A short reply that is only agreement ("yes please", "sure, go ahead, connect me")."""
+    words = turn.scan.text.words
+    agreement = turn.scan.hits.get("affirmative", ())
+    if not agreement or len(words) > 6 or turn.scan.has("negators"):
+        return False
+    covered = {i for h in agreement for i in range(h.first, h.last + 1)}
+    return all(i in covered or w in _SOFT for i, w in enumerate(words))
