@@ -111,3 +111,14 @@ def test_routes_rejects_unknown_triggers():
 @pytest.mark.parametrize("args", [["replay", "/nonexistent.jsonl"], ["replay", EXAMPLES, "--format", "xml"]])
 def test_usage_errors(args):
     assert warmline(*args).returncode == 2
+
+
+def test_replay_reads_a_yaml_list_of_conversations(tmp_path):
+    import yaml
+    conversations = [json.loads(line) for line in EXAMPLES.read_text().splitlines()[:3]]
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump(conversations))
+    result = warmline("replay", path)
+    assert result.returncode == 0, result.stderr
+    assert {json.loads(line)["conversation_id"] for line in result.stdout.splitlines()} == {
+        c["id"] for c in conversations}
