@@ -179,3 +179,11 @@ def test_vip_and_at_risk_segments(say):
     assert "at_risk" in say("hello", customer={"plan": "pro", "tags": ["at_risk"]}).triggers
     assert "at_risk" in say("hello", customer={"plan": "pro", "failed_payments": 3}).triggers
     assert "at_risk" not in say("hello", customer={"plan": "pro", "failed_payments": 1}).triggers
+
+
+def test_vader_shortcut_agrees_with_vader(engine):
+    from warmline.core.signals.sentiment import vader_compound
+    analyzer = engine.policy.sentiment
+    for text in ["where is my parcel 1234", "I love it", "the app is slow and broken", "ok", "WHY", ":) thanks",
+                 "no", "not bad at all", "kind of meh", "Café closed 😡"]:
+        assert vader_compound(analyzer, text) == analyzer.polarity_scores(text)["compound"]

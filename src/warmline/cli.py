@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -143,10 +144,10 @@ class Summary:
 
 def _print_text(conversation, decisions: list, explain: bool) -> None:
     con = Console(highlight=False)
-    con.rule(f"[bold]{conversation.id}[/]  customer: {conversation.customer.plan or 'no plan'}")
+    con.rule(f"[bold]{escape(conversation.id)}[/]  customer plan: {escape(conversation.customer.plan or 'none')}")
     for d in decisions:
         message = conversation.messages[d.turn]
-        con.print(f"[cyan]turn {d.turn}[/] customer: {message.text}")
+        con.print(f"[cyan]turn {d.turn}[/] customer: {escape(message.text)}")
         colour = {"escalate": "red", "offer_escalation": "yellow", "with_human": "magenta"}.get(d.action, "green")
         line = f"  -> [{colour}]{d.action}[/]"
         if d.handoff:
@@ -154,12 +155,13 @@ def _print_text(conversation, decisions: list, explain: bool) -> None:
             line += f" to [bold]{h.queue}[/] ({h.priority}, {h.timing}{', after hours' if h.after_hours else ''})"
         con.print(line)
         for r in d.reasons:
-            ev = f' "{r.evidence}"' if r.evidence else ""
-            con.print(f"     because {r.rule} [{r.trigger}]{ev} {r.detail}")
+            evidence = f' "{r.evidence}"' if r.evidence else ""
+            label = f" [{r.trigger}]" if r.trigger else ""
+            con.print(f"     because {r.rule}{label}{evidence}: {r.detail}", markup=False)
         if d.reply:
-            con.print(f"     [dim]says:[/] {d.reply}")
+            con.print(f"     says: {d.reply}", markup=False)
         if explain and d.trace.get("route"):
-            con.print(f"     [dim]route:[/] {d.trace['route']['path']}; sentiment {d.sentiment}")
+            con.print(f"     route: {d.trace['route']['path']}; sentiment {d.sentiment}", markup=False)
 
 
 @app.command("check-config")

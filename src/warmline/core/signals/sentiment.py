@@ -8,11 +8,22 @@ is what the decision reports as `sentiment`.
 from __future__ import annotations
 
 import re
+import string
 
 from ..model import Signal
 from . import Found, Measures, Turn, evidence_of
 
 _EXCLAMATIONS = re.compile(r"[!?]*![!?]*")
+
+
+def vader_compound(analyzer, text: str) -> float:
+    """VADER's compound score; 0 without running it when no word of the message is in its lexicon (VADER's
+    score is a sum over lexicon words, so it would be 0 too). Non-ASCII text always runs: emoji carry meaning."""
+    if text.isascii():
+        lexicon = analyzer.lexicon
+        if not any(w.strip(string.punctuation) in lexicon for w in text.lower().split()):
+            return 0.0
+    return analyzer.polarity_scores(text)["compound"]
 
 
 def composite(turn: Turn, measures: Measures) -> float:
@@ -22,7 +33,7 @@ def composite(turn: Turn, measures: Measures) -> float:
     upper = sum(1 for tok in words if tok.upper)
     shouting = upper >= t.caps_min_words and upper / max(1, len(words)) >= t.caps_share
     run = max((len(m.group(0)) - m.group(0).count("?") for m in _EXCLAMATIONS.finditer(text)), default=0)
-    vader = turn.policy.sentiment.polarity_scores(text[:2000])["compound"] if words else 0.0
+    vader = vader_compound(turn.policy.sentiment, text[:2000]) if words else 0.0
     scan = turn.scan
     features = {
         "vader": round(vader, 3), "caps_share": round(upper / max(1, len(words)), 2), "shouting": shouting,
