@@ -143,7 +143,7 @@ class Summary:
 
 
 def _print_text(conversation, decisions: list, explain: bool) -> None:
-    con = Console(highlight=False)
+    con = Console(highlight=False, soft_wrap=True)
     con.rule(f"[bold]{escape(conversation.id)}[/]  customer plan: {escape(conversation.customer.plan or 'none')}")
     for d in decisions:
         message = conversation.messages[d.turn]
@@ -190,7 +190,7 @@ def routes(
 ) -> None:
     """Print the routing tree and, given triggers, where such a turn lands and why."""
     policy = _policy(config)
-    con = Console(highlight=False)
+    con = Console(highlight=False, soft_wrap=True)
     con.print(_tree(policy.routes, Tree(f"[bold]{policy.routes.name}[/] -> {policy.routes.queue}")))
     if not trigger:
         return

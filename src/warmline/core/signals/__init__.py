@@ -41,7 +41,11 @@ def evidence_of(scan: Scan, lexicon: str):
     hit = scan.first(lexicon)
     if hit is None:
         return None
-    start, end, text = scan.text.quote(hit.first, hit.last)
+    first, last = hit.first, hit.last
+    for other in sorted(scan.hits[lexicon], key=lambda h: h.first):  # grow over touching hits of the lexicon
+        if other.first <= last + 1 and other.last >= first - 1:
+            first, last = min(first, other.first), max(last, other.last)
+    start, end, text = scan.text.quote(first, last)
     return Span(start, end, text)
 
 
