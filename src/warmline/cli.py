@@ -164,6 +164,82 @@ def _print_text(conversation, decisions: list, explain: bool) -> None:
             con.print(f"     route: {d.trace['route']['path']}; sentiment {d.sentiment}", markup=False)
 
 
+@app.command("eval")
+def eval_command(
+    file: Path = typer.Argument(..., help="Labelled utterances (JSONL: text, category, strength) or dialogues "
+                                          "with per-turn satisfaction (USER/SYSTEM tab-separated)."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Policy YAML (default: embedded)."),
+    fmt: str = typer.Option("text", "--format", help="text (for reading) or json (for machines)."),
+    examples: int = typer.Option(10, "--examples", help="How many worst misses and false alarms to show."),
+    plan: str = typer.Option("pro", "--plan", help="The customer plan every turn is decided for."),
+) -> None:
+    """Score the policy on labelled data: precision, recall, F1, false escalations, confusion, worst cases."""
+    from . import evaluation
+    if fmt not in ("text", "json"):
+        raise fail(f"error: --format must be text or json, not {fmt!r}", 2)
+    if not file.is_file():
+        raise fail(f"error: {file}: no such file", 2)
+    engine = Engine(_policy(config))
+    try:
+        if evaluation.looks_like_dialogues(file):
+            result = evaluation.evaluate_dialogues(engine, evaluation.read_dialogues(file), plan).as_dict()
+        else:
+            rows = (row for _n, row in evaluation.read_utterances(file))
+            result = evaluation.evaluate_utterances(engine, rows, plan).as_dict(examples)
+    except TranscriptError as exc:
+        raise fail(f"error: {file}:{exc.message}", 2) from None
+    if fmt == "json":
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    elif result["kind"] == "utterances":
+        _print_utterance_report(result)
+    else:
+        _print_dialogue_report(result)
+
+
+def _print_utterance_report(result: dict) -> None:
+    con = Console(highlight=False, soft_wrap=True)
+    table = Table(title=f"Detection on {result['rows']} labelled utterances (ambiguous rows apart)")
+    for column in ("category", "precision", "recall", "F1", "positives", "false alarms"):
+        table.add_column(column, justify="left" if column == "category" else "right")
+    for category, m in result["metrics"].items():
+        table.add_row(category, f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}",
+                      str(m["positives"]), str(m["false_positives"]))
+    con.print(table)
+    r = result["routine"]
+    if r["turns"]:
+        con.print(f"routine requests: {r['turns']}; escalated {r['escalated']} ({r['false_escalation_rate']:.1%}), "
+                  f"offered a person {r['offered']} ({r['offer_rate']:.1%})")
+    if result["confusion"]:
+        con.print("\nconfusion (true category -> categories that fired):", markup=False)
+        for truth, fired in result["confusion"].items():
+            con.print(f"  {truth}: " + ", ".join(f"{k} {v}" for k, v in sorted(fired.items(), key=lambda x: -x[1])),
+                      markup=False)
+    if result["ambiguous"]:
+        con.print("\nambiguous rows (not scored):", markup=False)
+        for truth, c in result["ambiguous"].items():
+            con.print(f"  {truth}: {c.get('rows', 0)} rows, detected {c.get('detected', 0)}, escalated "
+                      f"{c.get('escalate', 0)}, offered {c.get('offer_escalation', 0)}", markup=False)
+    for title, key in (("worst misses", "worst_misses"), ("worst false alarms", "worst_false_alarms")):
+        if result[key]:
+            con.print(f"\n{title}:", markup=False)
+            for e in result[key]:
+                fired = ", ".join(e["predicted"]) or "nothing"
+                con.print(f"  [{e['category']}] {e['text']!r} -> {e['action']}, fired {fired}; {e['explanation']}",
+                          markup=False)
+
+
+def _print_dialogue_report(result: dict) -> None:
+    con = Console(highlight=False, soft_wrap=True)
+    con.print(f"{result['dialogues']} dialogues; user turns by rating: {result['turns']}", markup=False)
+    for band, value in result["raised_rate"].items():
+        if value is not None:
+            con.print(f"  {band:12} turns raising a negative signal, an offer or a handoff: {value:.1%}", markup=False)
+    con.print(f"  dialogues rated 2 or lower: {result['failed_dialogues']}, offered or escalated at some turn: "
+              f"{result['failed_dialogues_offered_or_escalated']}", markup=False)
+    con.print(f"  dialogues rated 3 or higher: {result['good_dialogues']}, escalated at some turn: "
+              f"{result['good_dialogues_escalated']}", markup=False)
+
+
 @app.command("check-config")
 def check_config(file: Path = typer.Argument(..., help="Policy YAML to check.")) -> None:
     """Check a policy file: every problem with its YAML path, line and a hint. Exit 1 if any."""

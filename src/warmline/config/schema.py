@@ -32,7 +32,7 @@ class ConfidenceBands(Strict):
 
 
 class SentimentThresholds(Strict):
-    frustration: float = Field(-0.6, ge=-1, le=0)
+    frustration: float = Field(-0.75, ge=-1, le=0)
     negative: float = Field(-0.35, ge=-1, le=0)
     markers: float = Field(-0.1, ge=-1, le=1)        # profanity, shouting or sarcasm with a score at or below this
     words: float = Field(-0.2, ge=-1, le=1)          # words of frustration with a score at or below this

@@ -59,7 +59,8 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
     f = measures["sentiment_features"]
     t = turn.policy.thresholds.sentiment
     why = []
-    if f["profanity"] and score <= t.markers:  # "f*cking delicious" is not anger
+    aimed = any(h.strong for h in scan_hits(turn, "profanity"))
+    if f["profanity"] and (aimed or f["vader"] <= t.markers):  # "f*cking delicious" is not anger
         why.append(("profanity", evidence_of(turn.scan, "profanity")))
     if f["shouting"] and score <= t.markers:
         why.append((f"{f['caps_share']:.0%} of words in capitals", None))
