@@ -1,0 +1,65 @@
+"""`warmline eval` on small labelled files of our own: the figures are computed by hand below."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from warmline.evaluation import evaluate_dialogues, evaluate_utterances, read_dialogues, read_utterances
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_utterance_metrics_by_hand(engine):
+    rows = [row for _n, row in read_utterances(DATA / "utterances.jsonl")]
+    report = evaluate_utterances(engine, rows).as_dict(examples=5)
+    m = report["metrics"]
+    # human_request: 2 of 3 positives found ("hello there" is a miss); one false alarm among the negatives
+    # ("talk to a human about my order", labelled routine on purpose), so precision 2/3, recall 2/3
+    assert m["human_request"]["true_positives"] == 2 and m["human_request"]["positives"] == 3
+    assert m["human_request"]["false_positives"] == 1
+    assert m["human_request"]["precision"] == round(2 / 3, 4) and m["human_request"]["recall"] == round(2 / 3, 4)
+    assert m["billing"]["f1"] == 1.0 and m["security"]["f1"] == 1.0
+    # routine rows: 4; escalated: the human request and the frustration
+    assert report["routine"] == {"turns": 4, "escalated": 2, "offered": 0, "false_escalation_rate": 0.5,
+                                 "offer_rate": 0.0}
+    # the ambiguous row is reported apart and not scored
+    assert report["ambiguous"]["human_request"]["rows"] == 1
+    assert report["confusion"]["human_request"] == {"human_request": 2, "none": 1}
+    assert report["worst_misses"][0]["text"] == "hello there"
+    assert {e["text"] for e in report["worst_false_alarms"]} == {"talk to a human about my order",
+                                                                  "this is ridiculous, nothing works"}
+    assert all(e["explanation"] for e in report["worst_false_alarms"])
+
+
+def test_dialogues_with_satisfaction(engine):
+    report = evaluate_dialogues(engine, read_dialogues(DATA / "dialogues.txt")).as_dict()
+    assert report["dialogues"] == 2
+    assert report["turns"] == {"neutral": 2, "dissatisfied": 1, "satisfied": 2}
+    assert report["raised_rate"] == {"dissatisfied": 1.0, "neutral": 0.0, "satisfied": 0.0}
+    assert report["failed_dialogues"] == 1 and report["failed_dialogues_offered_or_escalated"] == 1
+    assert report["good_dialogues"] == 1 and report["good_dialogues_escalated"] == 0
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "warmline", "eval", *map(str, args)], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_eval_cli_json_and_text():
+    result = run(DATA / "utterances.jsonl", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report) == {"kind", "rows", "metrics", "routine", "confusion", "ambiguous", "worst_misses",
+                           "worst_false_alarms"}
+    text = run(DATA / "utterances.jsonl")
+    assert "human_request" in text.stdout and "routine requests: 4; escalated 2 (50.0%)" in text.stdout
+    assert "worst misses:" in text.stdout and "'hello there'" in text.stdout
+    dialogues = run(DATA / "dialogues.txt")
+    assert "dissatisfied" in dialogues.stdout and "100.0%" in dialogues.stdout
+
+
+def test_eval_rejects_malformed_rows(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "hi", "category": "none"}\n{"text": 5}\n')
+    result = run(bad)
+    assert result.returncode == 2 and "line 2: each line needs at least text and category" in result.stderr
