@@ -87,9 +87,11 @@ def test_long_conversation_offers_at_ten_turns(engine):
     msgs = []
     for q in questions:
         msgs += [cust(q), bot("Answer.", confidence=0.9)]
+    msgs += [cust("and how do I print a board"), bot("Answer.", confidence=0.9)]
     d = run(engine, msgs)
     assert d[8].action == "respond" and d[9].action == "offer_escalation"
     assert d[9].reasons[0].trigger == "long_conversation"
+    assert d[10].action == "respond"  # offered once, not on every later turn
 
 
 def test_strongest_action_wins_and_priorities_combine(engine):
