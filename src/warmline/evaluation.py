@@ -124,10 +124,11 @@ def read_utterances(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 def evaluate_utterances(engine: Engine, rows: Iterable[dict[str, Any]], plan: str = "pro") -> UtteranceReport:
     report = UtteranceReport()
     customer = Customer(plan=plan)
-    for row in rows:
+    for row, scores in _with_scores(engine, rows):
         report.rows += 1
         decision, _ = decide(engine.policy, ConversationState(), conversation_id="eval", index=0,
-                             message=Message("customer", row["text"]), draft=None, customer=customer, now=EVAL_NOW)
+                             message=Message("customer", row["text"]), draft=None, customer=customer, now=EVAL_NOW,
+                             semantic=scores)
         predicted = categories_of(decision)
         truth, strength = row["category"], row.get("strength", "positive")
         if strength == "ambiguous":
@@ -154,6 +155,18 @@ def evaluate_utterances(engine: Engine, rows: Iterable[dict[str, Any]], plan: st
         if truth in CATEGORY_TRIGGERS and truth not in predicted:
             report.misses.append(example)
     return report
+
+
+def _with_scores(engine: Engine, rows: Iterable[dict[str, Any]], batch: int = 256):
+    """Rows with their semantic scores, embedded a batch at a time (None when the layer is off)."""
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == batch:
+            yield from zip(chunk, engine.semantic_scores([r["text"] for r in chunk]))
+            chunk = []
+    if chunk:
+        yield from zip(chunk, engine.semantic_scores([r["text"] for r in chunk]))
 
 
 def _explain(decision: Decision) -> str:
@@ -219,6 +232,8 @@ def evaluate_dialogues(engine: Engine, dialogues: Iterable[list[tuple[str, str, 
         state, any_offer, any_escalation = ConversationState(), False, False
         turns = [t for t in dialogue if t[1] != "OVERALL"]
         overall = next((r for role, text, r in dialogue if text == "OVERALL"), None)
+        user_turns = [i for i, t in enumerate(turns) if t[0] == "USER"]
+        scores = dict(zip(user_turns, engine.semantic_scores([turns[i][1] for i in user_turns])))
         for i, (role, text, rating) in enumerate(turns):
             if role == "SYSTEM":
                 state = after_other_message(state, Message("bot", text))
@@ -227,7 +242,7 @@ def evaluate_dialogues(engine: Engine, dialogues: Iterable[list[tuple[str, str, 
             draft = Message("bot", nxt[1]) if nxt else None
             decision, state = decide(engine.policy, state, conversation_id=f"d{report.dialogues}", index=i,
                                      message=Message("customer", text), draft=draft, customer=customer,
-                                     now=EVAL_NOW)
+                                     now=EVAL_NOW, semantic=scores[i])
             if decision.action == "escalate":  # keep scoring every turn as if the bot still had the conversation
                 state = replace(state, with_human=False)
             raised = decision.action in ("offer_escalation", "escalate") or bool(

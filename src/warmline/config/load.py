@@ -23,7 +23,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from ..core import hours, rules as core_rules
 from ..core.lexicon import LexiconSpec, PhraseMatcher
-from ..core.policy import AUXILIARY_LEXICONS, BUILTIN_TRIGGERS, CompiledPolicy, QueueSpec
+from ..core.policy import AUXILIARY_LEXICONS, BUILTIN_TRIGGERS, CompiledPolicy, QueueSpec, SemanticSpec
 from ..core.routing import RouteNode
 from ..errors import ConfigError, Problem
 from . import schema
@@ -199,6 +199,7 @@ def _compile(policy: schema.Policy, lines: dict[str, int], problems: list[Proble
     queues = _compile_queues(policy, calendars, problem)
     routes = _compile_route(policy.routes, "routes", None, set(policy.queues), problem)
     templates = _compile_templates(policy, problem)
+    semantic = _compile_semantic(policy, triggers, problem)
     if problems:
         return None  # type: ignore[return-value]
     return CompiledPolicy(
@@ -207,9 +208,22 @@ def _compile(policy: schema.Policy, lines: dict[str, int], problems: list[Proble
         matcher=_matcher(policy), topics=topics,
         rules=tuple(compiled_rules), routes=routes, queues=queues,
         templates=templates, sentiment=_sentiment_analyzer(_neutral_words(policy)),
-        approved_draft_intents=frozenset(policy.drafts.approved_intents),
+        approved_draft_intents=frozenset(policy.drafts.approved_intents), semantic=semantic,
         draft_matcher=_matcher(policy, only=DRAFT_LEXICONS), route_variables=_route_variables(routes),
     )
+
+
+def _compile_semantic(policy: schema.Policy, triggers: set[str], problem) -> SemanticSpec:
+    spec = policy.semantic
+    for key in ("exemplars", "thresholds"):
+        for trigger in getattr(spec, key):
+            if trigger not in triggers:
+                problem(f"semantic.{key}.{trigger}", f"unknown trigger '{trigger}'", _suggest(trigger, triggers))
+    for trigger, texts in spec.exemplars.items():
+        if not texts:
+            problem(f"semantic.exemplars.{trigger}", "no exemplars", "give a few phrasings, or remove the trigger")
+    return SemanticSpec(spec.enabled and bool(spec.exemplars), spec.threshold, spec.margin, dict(spec.thresholds),
+                        {k: tuple(v) for k, v in spec.exemplars.items()}, tuple(spec.routine))
 
 
 def _compile_rules(policy: schema.Policy, triggers: set[str], problem) -> list[core_rules.CompiledRule]:

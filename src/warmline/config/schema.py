@@ -168,6 +168,16 @@ class Drafts(Strict):
     approved_intents: list[str] = []
 
 
+class Semantic(Strict):
+    """Sentence-embedding similarity to exemplars, for phrasings the lexicons miss."""
+    enabled: bool = True
+    threshold: float = Field(0.62, gt=0, le=1)
+    margin: float = Field(0.06, ge=0, le=1)
+    thresholds: dict[str, float] = {}
+    exemplars: dict[str, list[str]] = {}
+    routine: list[str] = []
+
+
 class Policy(Strict):
     version: int
     name: str = "policy"
@@ -177,6 +187,7 @@ class Policy(Strict):
     rules: list[Rule] = Field(min_length=1)
     precedence: Precedence = Precedence()
     drafts: Drafts = Drafts()
+    semantic: Semantic = Semantic()
     routes: Route
     queues: dict[str, Queue] = Field(min_length=1)
     calendars: dict[str, Calendar] = Field(min_length=1)

@@ -33,7 +33,8 @@ class Outcome:
 
 def decide(policy: CompiledPolicy, state: ConversationState, *, conversation_id: str, index: int,
            message: Message, draft: Message | None, customer: Customer, now: datetime,
-           queue_waits: Mapping[str, int] | None = None) -> tuple[Decision, ConversationState]:
+           queue_waits: Mapping[str, int] | None = None,
+           semantic: Mapping[str, tuple[float, str]] | None = None) -> tuple[Decision, ConversationState]:
     trace: dict[str, Any] = {"policy": policy.name, "now": now.isoformat()}
     text = message.text
     if len(text) > MAX_ANALYSED_CHARS:
@@ -41,7 +42,7 @@ def decide(policy: CompiledPolicy, state: ConversationState, *, conversation_id:
         text = text[:MAX_ANALYSED_CHARS]
     scan = policy.matcher.scan(text)
     draft_scan = _scan_draft(policy, draft.text) if draft is not None and draft.text else None
-    turn = Turn(index, message, scan, draft, draft_scan, customer, state, now, policy)
+    turn = Turn(index, message, scan, draft, draft_scan, customer, state, now, policy, semantic)
     found: dict[str, Signal] = {}
     measures: dict[str, Any] = {}
     for detect in _DETECTORS:
@@ -225,7 +226,7 @@ def _signal_trace(s: Signal) -> dict[str, Any]:
 
 def _measures_trace(measures: Mapping[str, Any]) -> dict[str, Any]:
     keep = ("sentiment", "sentiment_features", "confidence", "fallback_strikes", "repeats", "not_helpful",
-            "segment", "extracted")
+            "segment", "extracted", "semantic")
     return {k: measures[k] for k in keep if k in measures}
 
 

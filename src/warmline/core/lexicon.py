@@ -67,6 +67,7 @@ class Scan:
     """What the automaton found in one text, by lexicon, after exceptions and negation."""
     text: NormalText
     hits: dict[str, list[Hit]] = field(default_factory=dict)
+    vetoed: set[str] = field(default_factory=set)  # lexicons whose `unless` guard or a negation cancelled a hit
 
     def first(self, lexicon: str) -> Hit | None:
         found = self.hits.get(lexicon)
@@ -148,22 +149,28 @@ class PhraseMatcher:
             for lexicon, kind, pair in values:
                 raw.setdefault(lexicon, []).append(_Raw(kind, first, last, phrase, pair))
         for lexicon, found in raw.items():
-            hits = self._resolve(self.specs[lexicon], found, normal.tokens)
+            hits = self._resolve(self.specs[lexicon], found, normal.tokens, scan.vetoed)
             if hits:
                 scan.hits[lexicon] = hits
         self._alone_hits(scan)
         return scan
 
     # -- internals ----------------------------------------------------------------------------------------------
-    def _resolve(self, spec: LexiconSpec, found: list[_Raw], tokens: tuple[Token, ...]) -> list[Hit]:
+    def _resolve(self, spec: LexiconSpec, found: list[_Raw], tokens: tuple[Token, ...],
+                 vetoed: set[str]) -> list[Hit]:
         excepted = [(r.first, r.last) for r in found if r.kind == "except"]
 
         def kept(r: _Raw) -> bool:
             if any(r.first <= b and a <= r.last for a, b in excepted):  # overlaps an exception
                 return False
-            return not (spec.negatable and self._negated(tokens, r.first))
+            if spec.negatable and self._negated(tokens, r.first):
+                vetoed.add(spec.name)
+                return False
+            return True
 
         guarded = any(r.kind == "unless" for r in found)
+        if guarded:
+            vetoed.add(spec.name)
         hits = [Hit(spec.name, r.kind == "strong", r.first, r.last, r.phrase)
                 for r in found if (r.kind == "strong" or (r.kind == "phrase" and not guarded)) and kept(r)]
         for i, (_cues, _targets, window, strong) in enumerate(spec.near):

@@ -2,7 +2,7 @@
 templates ready. Built once by `warmline.config.load`; immutable afterwards."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .hours import CalendarSpec
@@ -22,6 +22,21 @@ DETECTED_TRIGGERS = (
     "refund_beyond_policy", "risky_draft", "vip", "at_risk",
 )
 BUILTIN_TRIGGERS = TOPIC_TRIGGERS + DETECTED_TRIGGERS
+
+
+@dataclass(frozen=True)
+class SemanticSpec:
+    """Settings of the semantic layer. The scores themselves are computed outside the core (they need the model)
+    and enter `decide` as an input, so a decision stays replayable from what was stored."""
+    enabled: bool = False
+    threshold: float = 0.62
+    margin: float = 0.06
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    exemplars: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    routine: tuple[str, ...] = ()
+
+    def threshold_for(self, trigger: str) -> float:
+        return self.thresholds.get(trigger, self.threshold)
 
 
 @dataclass(frozen=True)
@@ -52,5 +67,6 @@ class CompiledPolicy:
     templates: Mapping[str, Any]
     sentiment: Any             # a VADER SentimentIntensityAnalyzer (its lexicon is read by the loader)
     approved_draft_intents: frozenset[str] = frozenset()
+    semantic: SemanticSpec = SemanticSpec()
     draft_matcher: PhraseMatcher | None = None   # only the lexicons read on the bot's draft
     route_variables: frozenset[str] = frozenset()

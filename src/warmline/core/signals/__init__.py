@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from ..lexicon import Scan
 from ..model import Customer, Message, Signal
@@ -28,6 +28,7 @@ class Turn:
     state: ConversationState
     now: datetime
     policy: CompiledPolicy
+    semantic: Mapping[str, tuple[float, str]] | None = None  # trigger -> (similarity, nearest exemplar)
 
 
 Found = dict[str, Signal]
@@ -51,7 +52,7 @@ def evidence_of(scan: Scan, lexicon: str):
 
 def detectors() -> tuple[Detector, ...]:
     from . import (confidence, facts, fallback, feedback, human_request, long_conversation, repetition,
-                   risky_draft, segments, sentiment, topics)
-    return (human_request.detect, topics.detect, facts.detect, segments.detect, sentiment.detect,
+                   risky_draft, segments, semantic, sentiment, topics)
+    return (human_request.detect, topics.detect, semantic.detect, facts.detect, segments.detect, sentiment.detect,
             fallback.detect, confidence.detect, repetition.detect, feedback.detect, long_conversation.detect,
             risky_draft.detect)
