@@ -171,7 +171,7 @@ class Drafts(Strict):
 class Semantic(Strict):
     """Sentence-embedding similarity to exemplars, for phrasings the lexicons miss."""
     enabled: bool = True
-    threshold: float = Field(0.62, gt=0, le=1)
+    threshold: float = Field(0.58, gt=0, le=1)
     margin: float = Field(0.06, ge=0, le=1)
     thresholds: dict[str, float] = {}
     exemplars: dict[str, list[str]] = {}

