@@ -28,6 +28,7 @@ test: $(VENV)/.test-installed
 
 bench: install
 	$(BIN)/python bench/decide.py
+	$(BIN)/python bench/decide.py --semantic --conversations 600
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info

@@ -40,9 +40,20 @@ class Engine:
                 raise WarmlineError(f"the semantic layer is {self.semantic_status}")
 
     def semantic_scores(self, texts: list[str]) -> list[Any]:
+        """Scores for the texts the semantic layer can add something to (None for the others): not when it is
+        off, not for messages of fewer than three words, not when a topic lexicon already found the message's
+        subject (the layer is there for what the lexicons miss, and embedding is the expensive part of a turn)."""
         if self.scorer is None:
             return [None] * len(texts)
-        return self.scorer.score(texts)
+        wanted = [t for t in texts if self._worth_embedding(t)]
+        scored = dict(zip(wanted, self.scorer.score(wanted)))
+        return [scored.get(t) for t in texts]
+
+    def _worth_embedding(self, text: str) -> bool:
+        if len(text.split()) < 3:
+            return False
+        hits = self.policy.matcher.scan(text[:2000]).hits
+        return not any(topic in hits for topic in self.policy.topics)
 
     def evaluate(self, conversation: Conversation | Mapping[str, Any], now: datetime | None = None,
                  queue_waits: Mapping[str, int] | None = None) -> list[Decision]:
