@@ -20,7 +20,7 @@ from .core.model import Conversation, Customer, Decision, Message
 from .core.policy import CompiledPolicy
 from .core.state import ConversationState, after_other_message
 from .errors import WarmlineError
-from .transcripts import _customer, _message, conversation_from
+from .transcripts import conversation_from, customer_from, message_from
 
 
 def _utcnow() -> datetime:
@@ -111,7 +111,7 @@ class Session:
     def __init__(self, engine: Engine, conversation_id: str, customer: Customer | Mapping[str, Any] | None):
         self.engine = engine
         self.conversation_id = conversation_id
-        self.customer = customer if isinstance(customer, Customer) else _customer(customer, "customer")
+        self.customer = customer if isinstance(customer, Customer) else customer_from(customer, "customer")
         self.state = ConversationState()
         self.index = 0
         self.decisions: list[Decision] = []
@@ -158,4 +158,4 @@ def _as_message(value: str | Message | Mapping[str, Any], role: str) -> Message:
         return value
     if isinstance(value, str):
         return Message(role, value)
-    return _message({"role": role, **value}, role)
+    return message_from({"role": role, **value}, role)

@@ -27,7 +27,7 @@ def parse_time(value: Any, where: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _message(raw: Any, where: str) -> Message:
+def message_from(raw: Any, where: str) -> Message:
     if not isinstance(raw, dict):
         raise TranscriptError(f"{where}: a message must be an object with role and text")
     unknown = sorted(set(raw) - set(MESSAGE_KEYS))
@@ -58,7 +58,7 @@ def _message(raw: Any, where: str) -> Message:
                    raw.get("event"), MappingProxyType(dict(facts)))
 
 
-def _customer(raw: Any, where: str) -> Customer:
+def customer_from(raw: Any, where: str) -> Customer:
     if raw is None:
         return Customer()
     if not isinstance(raw, dict):
@@ -90,8 +90,9 @@ def conversation_from(raw: Any, where: str = "conversation") -> Conversation:
     messages = raw.get("messages")
     if not isinstance(messages, list):
         raise TranscriptError(f"{where}.messages: required, a list of messages")
-    return Conversation(str(raw["id"]), tuple(_message(m, f"{where}.messages[{i}]") for i, m in enumerate(messages)),
-                        _customer(raw.get("customer"), f"{where}.customer"), raw.get("channel"))
+    parsed = tuple(message_from(m, f"{where}.messages[{i}]") for i, m in enumerate(messages))
+    return Conversation(str(raw["id"]), parsed, customer_from(raw.get("customer"), f"{where}.customer"),
+                        raw.get("channel"))
 
 
 def read(path: Path) -> Iterator[tuple[int, Conversation | TranscriptError]]:
