@@ -29,7 +29,9 @@ def vader_compound(analyzer, text: str) -> float:
 def composite(turn: Turn, measures: Measures) -> float:
     text = turn.message.text
     t = turn.policy.thresholds.sentiment
-    words = [tok for tok in turn.scan.text.tokens if any(c.isalpha() for c in tok.norm) and len(tok.norm) > 1]
+    # the words as typed ("WON'T" is one word, though it is read as "will not")
+    words = list({(tok.start, tok.end): tok for tok in turn.scan.text.tokens
+                  if any(c.isalpha() for c in tok.norm) and tok.end - tok.start > 1}.values())
     upper = sum(1 for tok in words if tok.upper)
     shouting = upper >= t.caps_min_words and upper / max(1, len(words)) >= t.caps_share
     run = max((len(m.group(0)) - m.group(0).count("?") for m in _EXCLAMATIONS.finditer(text)), default=0)
@@ -64,7 +66,7 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
         why.append(("profanity", evidence_of(turn.scan, "profanity")))
     if f["shouting"] and score <= t.markers:
         why.append((f"{f['caps_share']:.0%} of words in capitals", None))
-    if f["dismissal"] == "strong" or (f["dismissal"] and score <= t.markers):
+    if f["dismissal"] == "strong" or (f["dismissal"] and f["vader"] <= t.markers):
         why.append(("sarcasm or giving up", evidence_of(turn.scan, "dismissal")))
     strong_words = any(h.strong for h in scan_hits(turn, "frustration_words"))
     if f["frustration_words"] and (score <= t.words or (strong_words and f["vader"] <= 0.3)):
