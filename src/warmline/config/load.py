@@ -204,7 +204,7 @@ def _compile(policy: schema.Policy, lines: dict[str, int], problems: list[Proble
         return None  # type: ignore[return-value]
     return CompiledPolicy(
         name=policy.name, version=policy.version, thresholds=policy.thresholds,
-        thresholds_map=policy.thresholds.model_dump(), segments=policy.segments, precedence=policy.precedence,
+        segments=policy.segments, precedence=policy.precedence,
         matcher=_matcher(policy), topics=topics,
         rules=tuple(compiled_rules), routes=routes, queues=queues,
         templates=templates, sentiment=_sentiment_analyzer(_neutral_words(policy)),

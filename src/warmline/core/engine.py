@@ -50,26 +50,10 @@ def decide(policy: CompiledPolicy, state: ConversationState, *, conversation_id:
     trace["signals"] = {k: _signal_trace(s) for k, s in found.items()}
     trace["measures"] = _measures_trace(measures)
 
-    if state.with_human:
-        outcome = Outcome("with_human", "medium", "immediate", None, None, None, (Reason(
-            "with-human", "", None, f"a person has had this conversation since turn {state.handoff_turn}"
-            if state.handoff_turn is not None else "a person has this conversation"),))
-        trace["rules"] = []
-    else:
-        candidates = rules.candidates(policy.rules, found)
-        needed = set().union(*(r.variables for r in candidates))
-        context = rules.lazy_context(_variables(policy, found, measures, customer, state), needed)
-        trace["rules"] = []
-        matches = rules.evaluate(candidates, found, context, trace["rules"])
-        outcome = _resolve(policy, matches, measures["segment"], trace)
-
+    outcome = _outcome(policy, state, found, measures, customer, trace)
     handoff, queue = None, None
     if outcome.action in ("escalate", "offer_escalation"):
-        queue = _route(policy, outcome, found, customer, measures["segment"], trace)
-        accepted = measures.get("accepted_offer_queue")
-        if accepted and outcome.primary == "human_request" and accepted in policy.queues:
-            queue = trace["route"]["queue"] = accepted
-            trace["route"]["path"] = f"accepted the offer of the {accepted} queue"
+        queue = _route(policy, outcome, found, customer, measures, trace)
     if outcome.action == "escalate":
         handoff = _handoff(policy, outcome, queue, now, queue_waits or {}, trace)
     reply = _reply(policy, outcome, handoff, queue, draft, measures["draft_fallback"], customer, now)
@@ -84,6 +68,21 @@ def decide(policy: CompiledPolicy, state: ConversationState, *, conversation_id:
     return decision, after_customer_turn(state, memory)
 
 
+def _outcome(policy: CompiledPolicy, state: ConversationState, found: Mapping[str, Signal],
+             measures: Mapping[str, Any], customer: Customer, trace: dict[str, Any]) -> Outcome:
+    trace["rules"] = []
+    if state.with_human:
+        since = (f"a person has had this conversation since turn {state.handoff_turn}"
+                 if state.handoff_turn is not None else "a person has this conversation")
+        return Outcome("with_human", "medium", "immediate", None, None, None,
+                       (Reason("with-human", "", None, since),))
+    candidates = rules.candidates(policy.rules, found)
+    needed = set().union(*(r.variables for r in candidates))
+    context = rules.lazy_context(_variables(found, measures, customer, state), needed)
+    matches = rules.evaluate(candidates, found, context, trace["rules"])
+    return _resolve(policy, matches, measures["segment"], trace)
+
+
 def _scan_draft(policy: CompiledPolicy, text: str):
     """Bots repeat their canned answers, so draft scans are memoised (a pure function of the text)."""
     matcher = policy.draft_matcher or policy.matcher
@@ -96,9 +95,10 @@ def _scan_draft(policy: CompiledPolicy, text: str):
     return scan
 
 
-def _variables(policy: CompiledPolicy, found: Mapping[str, Signal], measures: Mapping[str, Any],
-               customer: Customer, state: ConversationState) -> dict[str, Any]:
-    """How to make each CEL variable; only those a candidate rule reads are made."""
+def _variables(found: Mapping[str, Signal], measures: Mapping[str, Any], customer: Customer,
+               state: ConversationState) -> dict[str, Any]:
+    """How to make each CEL variable; only those a candidate rule reads are made. (`thresholds` never appears:
+    it is folded into constants when the policy loads.)"""
     return {
         "triggers": lambda: list(found),
         "signals": lambda: {k: {"score": s.score, "strong": s.strong, "count": s.count} for k, s in found.items()},
@@ -109,7 +109,6 @@ def _variables(policy: CompiledPolicy, found: Mapping[str, Signal], measures: Ma
         "segment": lambda: dict(measures["segment"]),
         "confidence": lambda: float(measures.get("confidence", -1.0)),
         "sentiment": lambda: float(measures["sentiment"]),
-        "thresholds": lambda: policy.thresholds_map,
         "primary": lambda: "",
         "priority": lambda: "",
     }
@@ -150,7 +149,9 @@ def _resolve(policy: CompiledPolicy, matches: list[rules.Match], segment: Mappin
 
 
 def _route(policy: CompiledPolicy, outcome: Outcome, found: Mapping[str, Signal], customer: Customer,
-           segment: Mapping[str, bool], trace: dict[str, Any]) -> str:
+           measures: Mapping[str, Any], trace: dict[str, Any]) -> str:
+    """The queue from the routing tree; a "yes" to an offer goes to the team that was offered."""
+    segment = measures["segment"]
     context = rules.lazy_context({
         "primary": lambda: outcome.primary or "", "triggers": lambda: list(found), "customer": customer.as_dict,
         "segment": lambda: dict(segment), "priority": lambda: outcome.priority,
@@ -158,6 +159,10 @@ def _route(policy: CompiledPolicy, outcome: Outcome, found: Mapping[str, Signal]
     result = routing.route(policy.routes, context)
     trace["route"] = {"queue": result.queue, "path": "/".join(result.path), "checked": list(result.checked),
                       "also_notify": list(result.also_notify)}
+    accepted = measures.get("accepted_offer_queue")
+    if accepted and outcome.primary == "human_request" and accepted in policy.queues:
+        trace["route"].update(queue=accepted, path=f"accepted the offer of the {accepted} queue")
+        return accepted
     return result.queue
 
 
@@ -250,12 +255,12 @@ def where_it_lands(policy: CompiledPolicy, triggers: list[str], attributes: Mapp
                 "sentiment": 0.0}
     trace: dict[str, Any] = {}
     candidates = rules.candidates(policy.rules, found)
-    context = rules.lazy_context(_variables(policy, found, measures, customer, ConversationState()),
+    context = rules.lazy_context(_variables(found, measures, customer, ConversationState()),
                                  set().union(*(r.variables for r in candidates)))
     rule_trace: list[dict[str, Any]] = []
     matches = rules.evaluate(candidates, found, context, rule_trace)
     outcome = _resolve(policy, matches, segment, trace)
     if outcome.action in ("escalate", "offer_escalation"):
-        _route(policy, outcome, found, customer, segment, trace)
+        _route(policy, outcome, found, customer, measures, trace)
     return {"action": outcome.action, "priority": outcome.priority, "rules": [m.rule.id for m in matches],
             "precedence": trace["precedence"], "route": trace.get("route")}

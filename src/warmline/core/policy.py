@@ -56,7 +56,6 @@ class CompiledPolicy:
     name: str
     version: int
     thresholds: Any            # warmline.config.schema.Thresholds
-    thresholds_map: Mapping[str, Any]
     segments: Any              # warmline.config.schema.Segments
     precedence: Any            # warmline.config.schema.Precedence
     matcher: PhraseMatcher
