@@ -197,7 +197,7 @@ class MiniLM:
                 (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
             ))
 
-    def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+    def embed(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.word.shape[1]), dtype=np.float32)
         encoded = [self.tokenizer.encode(t) for t in texts]
@@ -215,13 +215,15 @@ class MiniLM:
         for row, tokens in enumerate(batch):
             ids[row, :len(tokens)] = tokens
             mask[row, :len(tokens)] = 1.0
-        x = self.word[ids] + self.position[:length] + self.token_type
-        x = _layer_norm(x, *self.embed_ln, self.eps)
-        b, n, d = x.shape
+        b, n = ids.shape
+        d = self.word.shape[1]
         h, hd = self.heads, d // self.heads
+        # dense layers run on (tokens, features) matrices: one GEMM each instead of one per batch row
+        x = (self.word[ids] + self.position[:length] + self.token_type).reshape(b * n, d)
+        x = _layer_norm(x, *self.embed_ln, self.eps)
         bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
         for qkv, qkv_b, wo, bo, ln1, wi, bi, wo2, bo2, ln2 in self.blocks:
-            q, k, v = np.split(x @ qkv + qkv_b, 3, axis=-1)
+            q, k, v = np.split((x @ qkv + qkv_b).reshape(b, n, 3 * d), 3, axis=-1)
             q = q.reshape(b, n, h, hd).transpose(0, 2, 1, 3)
             k = k.reshape(b, n, h, hd).transpose(0, 2, 3, 1)
             v = v.reshape(b, n, h, hd).transpose(0, 2, 1, 3)
@@ -229,8 +231,9 @@ class MiniLM:
             scores -= scores.max(-1, keepdims=True)
             probs = np.exp(scores)
             probs /= probs.sum(-1, keepdims=True)
-            context = (probs @ v).transpose(0, 2, 1, 3).reshape(b, n, d)
+            context = (probs @ v).transpose(0, 2, 1, 3).reshape(b * n, d)
             x = _layer_norm(x + context @ wo + bo, *ln1, self.eps)
             x = _layer_norm(x + _gelu(x @ wi + bi) @ wo2 + bo2, *ln2, self.eps)
+        x = x.reshape(b, n, d)
         pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
