@@ -22,6 +22,8 @@ def test_utterance_metrics_by_hand(engine):
     # routine rows: 4; escalated: the human request and the frustration
     assert report["routine"] == {"turns": 4, "escalated": 2, "offered": 0, "false_escalation_rate": 0.5,
                                  "offer_rate": 0.0}
+    assert report["routine_by_source"] == {"unspecified": {"turns": 4, "escalated": 2, "offered": 0,
+                                                           "false_escalation_rate": 0.5}}
     # the ambiguous row is reported apart and not scored
     assert report["ambiguous"]["human_request"]["rows"] == 1
     assert report["confusion"]["human_request"] == {"human_request": 2, "none": 1}
@@ -49,8 +51,8 @@ def test_eval_cli_json_and_text():
     result = run(DATA / "utterances.jsonl", "--format", "json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert set(report) == {"kind", "rows", "metrics", "routine", "confusion", "ambiguous", "worst_misses",
-                           "worst_false_alarms"}
+    assert set(report) == {"kind", "rows", "metrics", "routine", "routine_by_source", "confusion", "ambiguous",
+                           "worst_misses", "worst_false_alarms"}
     text = run(DATA / "utterances.jsonl")
     assert "human_request" in text.stdout and "routine requests: 4; escalated 2 (50.0%)" in text.stdout
     assert "worst misses:" in text.stdout and "'hello there'" in text.stdout

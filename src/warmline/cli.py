@@ -208,6 +208,11 @@ def _print_utterance_report(result: dict) -> None:
     if r["turns"]:
         con.print(f"routine requests: {r['turns']}; escalated {r['escalated']} ({r['false_escalation_rate']:.1%}), "
                   f"offered a person {r['offered']} ({r['offer_rate']:.1%})")
+    if len(result["routine_by_source"]) > 1:
+        for source, c in result["routine_by_source"].items():
+            rate = c["false_escalation_rate"]
+            con.print(f"  {source}: {c['turns']} routine, escalated {c['escalated']} ({rate:.1%}), "
+                      f"offered {c['offered']}", markup=False)
     if result["confusion"]:
         con.print("\nconfusion (true category -> categories that fired):", markup=False)
         for truth, fired in result["confusion"].items():

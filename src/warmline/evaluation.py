@@ -59,6 +59,7 @@ class UtteranceReport:
     confusion: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     ambiguous: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     routine: Counter = field(default_factory=Counter)
+    routine_by_source: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     misses: list[Example] = field(default_factory=list)
     false_alarms: list[Example] = field(default_factory=list)
 
@@ -84,6 +85,10 @@ class UtteranceReport:
                         "escalated": self.routine["escalate"], "offered": self.routine["offer_escalation"],
                         "false_escalation_rate": round(self.routine["escalate"] / routine, 4) if routine else None,
                         "offer_rate": round(self.routine["offer_escalation"] / routine, 4) if routine else None},
+            "routine_by_source": {
+                source: {"turns": c["turns"], "escalated": c["escalate"], "offered": c["offer_escalation"],
+                         "false_escalation_rate": round(c["escalate"] / c["turns"], 4)}
+                for source, c in sorted(self.routine_by_source.items())},
             "confusion": {k: dict(v) for k, v in sorted(self.confusion.items())},
             "ambiguous": {k: dict(v) for k, v in sorted(self.ambiguous.items())},
             "worst_misses": [e.as_dict() for e in _worst(self.misses, examples, miss=True)],
@@ -141,6 +146,9 @@ def evaluate_utterances(engine: Engine, rows: Iterable[dict[str, Any]], plan: st
         if truth == "none" or strength == "negative":
             report.routine["turns"] += 1
             report.routine[decision.action] += 1
+            by_source = report.routine_by_source[str(row.get("source") or "unspecified").split(":")[0]]
+            by_source["turns"] += 1
+            by_source[decision.action] += 1
             for category in predicted:
                 report.counts[category]["fp"] += 1
             if decision.action == "escalate" or predicted:
