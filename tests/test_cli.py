@@ -56,6 +56,18 @@ def test_skip_invalid_counts_and_continues(tmp_path):
     assert "invalid lines skipped" in result.stderr and "│ 2" in result.stderr
 
 
+def test_hostile_lines_are_refused_precisely(tmp_path):
+    good = EXAMPLES.read_text().splitlines()[0]
+    path = tmp_path / "t.jsonl"
+    huge = json.dumps({"id": "big", "messages": [{"role": "customer", "text": "x" * 200_000}]})
+    path.write_text("\n".join([good, "[" * 100_000, huge, good]) + "\n")
+    result = warmline("replay", path)
+    assert result.returncode == 2 and "line 2: JSON nested too deeply" in result.stderr
+    result = warmline("replay", path, "--skip-invalid")
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 4 and "invalid lines skipped" in result.stderr
+
+
 def test_unknown_field_names_the_field(tmp_path):
     path = tmp_path / "t.jsonl"
     path.write_text('{"id": "x", "messages": [{"role": "customer", "txt": "hi"}]}\n')

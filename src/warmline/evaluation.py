@@ -117,6 +117,8 @@ def read_utterances(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 row = json.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise TranscriptError(f"not a JSON object: {exc}", number) from None
+            except RecursionError:
+                raise TranscriptError("JSON nested too deeply", number) from None
             if not isinstance(row, dict) or not isinstance(row.get("text"), str) or not isinstance(
                     row.get("category"), str):
                 raise TranscriptError("each line needs at least text and category strings", number)

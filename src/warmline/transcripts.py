@@ -114,6 +114,9 @@ def read(path: Path) -> Iterator[tuple[int, Conversation | TranscriptError]]:
             except json.JSONDecodeError as exc:
                 yield number, TranscriptError(f"malformed JSON at column {exc.colno}: {exc.msg}", number)
                 continue
+            except RecursionError:
+                yield number, TranscriptError("JSON nested too deeply to be a conversation", number)
+                continue
             try:
                 yield number, conversation_from(raw)
             except TranscriptError as exc:
