@@ -89,3 +89,11 @@ def test_huge_messages_are_analysed_in_bounded_time(engine):
 def test_binary_and_control_characters_do_not_break_a_turn(engine):
     d = engine.session("c", {"plan": "pro"}).customer_turn("\x00\x01\ufffd\u202e agent \x07", now=MONDAY_10)
     assert d.action == "escalate"
+
+
+def test_a_turn_that_is_not_a_message_is_refused(engine):
+    session = engine.session("c", {"plan": "pro"})
+    with pytest.raises(TranscriptError, match="expected text, a Message or a mapping, got int"):
+        session.customer_turn(42, now=MONDAY_10)
+    with pytest.raises(TranscriptError, match="confidence: must be a number from 0 to 1"):
+        session.customer_turn("hi", draft={"text": "x", "confidence": "high"}, now=MONDAY_10)

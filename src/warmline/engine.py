@@ -19,7 +19,7 @@ from .core.engine import decide
 from .core.model import Conversation, Customer, Decision, Message
 from .core.policy import CompiledPolicy
 from .core.state import ConversationState, after_other_message
-from .errors import WarmlineError
+from .errors import TranscriptError, WarmlineError
 from .transcripts import conversation_from, customer_from, message_from
 
 
@@ -158,4 +158,6 @@ def _as_message(value: str | Message | Mapping[str, Any], role: str) -> Message:
         return value
     if isinstance(value, str):
         return Message(role, value)
+    if not isinstance(value, Mapping):
+        raise TranscriptError(f"{role} message: expected text, a Message or a mapping, got {type(value).__name__}")
     return message_from({"role": role, **value}, role)
