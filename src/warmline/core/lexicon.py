@@ -80,6 +80,9 @@ class Scan:
     def has(self, lexicon: str) -> bool:
         return bool(self.hits.get(lexicon))
 
+    def has_strong(self, lexicon: str) -> bool:
+        return any(h.strong for h in self.hits.get(lexicon, ()))
+
 
 class PhraseMatcher:
     """Compiled lexicons. Built once per config; `scan` is pure apart from a bounded typo cache."""

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from ..lexicon import Scan
-from ..model import Customer, Message, Signal
+from ..model import Customer, Message, Signal, Span
 from ..policy import CompiledPolicy
 from ..state import ConversationState
 
@@ -38,7 +38,6 @@ Detector = Callable[[Turn, Found, Measures], None]
 
 def evidence_of(scan: Scan, lexicon: str):
     """The Span in the original text where the lexicon's first (strongest) hit is."""
-    from ..model import Span
     hit = scan.first(lexicon)
     if hit is None:
         return None

@@ -71,9 +71,11 @@ def _date(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def extract(text: str, now: datetime) -> dict:
+def extract(text: str, now: datetime, found_amounts: list[tuple[float, Span]] | None = None) -> dict:
+    if found_amounts is None:
+        found_amounts = amounts(text)
     return {
-        "amounts": [a for a, _ in amounts(text)],
+        "amounts": [a for a, _ in found_amounts],
         "order_ids": [m.group("id") for m in _ORDER.finditer(text) if any(c.isdigit() for c in m.group("id"))],
         "emails": _EMAIL.findall(text),
         "dates": [d.isoformat() for d in dates(text, now)],
@@ -83,7 +85,7 @@ def extract(text: str, now: datetime) -> dict:
 def detect(turn: Turn, found: Found, measures: Measures) -> None:
     text = turn.message.text
     found_amounts = amounts(text)
-    extracted = extract(text, turn.now)
+    extracted = extract(text, turn.now, found_amounts)
     facts = {**turn.state.facts, **turn.message.facts}
     if turn.draft is not None and turn.draft.facts:
         facts.update(turn.draft.facts)

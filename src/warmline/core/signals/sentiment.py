@@ -41,7 +41,7 @@ def composite(turn: Turn, measures: Measures) -> float:
         "vader": round(vader, 3), "caps_share": round(upper / max(1, len(words)), 2), "shouting": shouting,
         "exclamation_run": run, "profanity": scan.has("profanity"),
         "frustration_words": scan.has("frustration_words"),
-        "dismissal": "strong" if any(h.strong for h in scan.hits.get("dismissal", ())) else scan.has("dismissal"),
+        "dismissal": "strong" if scan.has_strong("dismissal") else scan.has("dismissal"),
     }
     score = vader
     score -= 0.3 * shouting + 0.3 * features["profanity"] + 0.25 * features["frustration_words"]
@@ -51,24 +51,20 @@ def composite(turn: Turn, measures: Measures) -> float:
     return round(score, 3)
 
 
-def scan_hits(turn: Turn, lexicon: str):
-    return turn.scan.hits.get(lexicon, ())
-
-
 def detect(turn: Turn, found: Found, measures: Measures) -> None:
     score = composite(turn, measures)
     measures["sentiment"] = score
     f = measures["sentiment_features"]
     t = turn.policy.thresholds.sentiment
     why = []
-    aimed = any(h.strong for h in scan_hits(turn, "profanity"))
+    aimed = turn.scan.has_strong("profanity")
     if f["profanity"] and (aimed or f["vader"] <= t.markers):  # "f*cking delicious" is not anger
         why.append(("profanity", evidence_of(turn.scan, "profanity")))
     if f["shouting"] and score <= t.markers:
         why.append((f"{f['caps_share']:.0%} of words in capitals", None))
     if f["dismissal"] == "strong" or (f["dismissal"] and f["vader"] <= t.markers):
         why.append(("sarcasm or giving up", evidence_of(turn.scan, "dismissal")))
-    strong_words = any(h.strong for h in scan_hits(turn, "frustration_words"))
+    strong_words = turn.scan.has_strong("frustration_words")
     if f["frustration_words"] and (score <= t.words or (strong_words and f["vader"] <= 0.3)):
         why.append(("words of frustration", evidence_of(turn.scan, "frustration_words")))
     if f["exclamation_run"] >= t.exclamation_run and score <= t.negative:
