@@ -22,3 +22,24 @@ def say(engine):
         session = engine.session("t", customer or {"plan": "pro"})
         return session.customer_turn({"text": text, **message}, draft=draft, now=now)
     return _say
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def service(request, tmp_path):
+    """A service context on a fresh database of each kind, with the demo accounts, a fake clock and no worker
+    thread (tests run timers by advancing the clock and calling run_due)."""
+    from service_support import FakeClock, database_url, drop_postgres, make_context
+    url = database_url(request.param, tmp_path)
+    ctx = make_context(url, FakeClock())
+    yield ctx
+    ctx.db.dispose()
+    if request.param == "postgresql":
+        drop_postgres(url)
+
+
+@pytest.fixture
+def client(service):
+    from fastapi.testclient import TestClient
+    from warmline.web.app import create_app
+    with TestClient(create_app(service, run_worker=False)) as http:
+        yield http

@@ -337,6 +337,9 @@ def _tree(node: RouteNode, tree: Tree) -> Tree:
     return tree
 
 
+from . import service_cli  # noqa: E402,F401  (registers serve, worker, migrate, keys)
+
+
 def main() -> None:
     try:
         app()

@@ -50,3 +50,44 @@ class TranscriptError(WarmlineError):
     def __init__(self, message: str, line: int | None = None):
         self.line = line
         super().__init__(f"line {line}: {message}" if line else message)
+
+
+class InvalidRequest(WarmlineError):
+    code = "invalid_request"
+
+    def __init__(self, message: str, problems: list[dict] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+    def as_dict(self) -> dict:
+        body = super().as_dict()
+        if self.problems:
+            body["error"]["problems"] = self.problems
+        return body
+
+
+class NotFound(WarmlineError):
+    code = "not_found"
+
+
+class Conflict(WarmlineError):
+    """The request is valid but the thing is not in a state that allows it (already claimed, resolved...)."""
+    code = "conflict"
+
+
+class Unauthorized(WarmlineError):
+    code = "unauthorized"
+
+
+class Forbidden(WarmlineError):
+    code = "forbidden"
+
+
+class TooLarge(WarmlineError):
+    code = "too_large"
+
+
+HTTP_STATUS = {
+    "invalid_request": 422, "invalid_transcript": 422, "invalid_config": 422, "not_found": 404, "conflict": 409,
+    "unauthorized": 401, "forbidden": 403, "too_large": 413, "database_unavailable": 503,
+}

@@ -309,8 +309,11 @@ def _compile_queues(policy: schema.Policy, calendars: dict[str, hours.CalendarSp
                 problem(f"queues.{name}.calendar", f"unknown calendar '{q.calendar}'",
                         _suggest(q.calendar, policy.calendars))
             continue
+        if q.overflow is not None and (q.overflow not in policy.queues or q.overflow == name):
+            problem(f"queues.{name}.overflow", f"'{q.overflow}' is not another queue",
+                    _suggest(q.overflow, [n for n in policy.queues if n != name]))
         out[name] = QueueSpec(name, q.team, cal, dict(q.first_response_s), q.expected_wait_s,
-                              q.alternatives_after_s, tuple(q.alternatives), q.follow_up_s)
+                              q.alternatives_after_s, tuple(q.alternatives), q.follow_up_s, q.overflow)
     return out
 
 

@@ -154,6 +154,8 @@ class Queue(Strict):
     alternatives_after_s: int = Field(300, ge=0)
     alternatives: list[Literal["callback", "email", "video_call", "scheduled_call", "message"]] = ["callback", "email"]
     follow_up_s: int = Field(7200, ge=0)
+    # the escalation ladder: a handoff nobody claims by its SLA is raised one priority step, then moved here
+    overflow: str | None = None
 
 
 class Precedence(Strict):

@@ -49,6 +49,7 @@ class QueueSpec:
     alternatives_after_s: int
     alternatives: tuple[str, ...]
     follow_up_s: int
+    overflow: str | None = None
 
 
 @dataclass(frozen=True)

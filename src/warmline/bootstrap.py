@@ -1,0 +1,43 @@
+"""The one composition root: settings -> database (migrated) -> policy -> service context."""
+from __future__ import annotations
+
+import logging
+
+from .service.context import Clock, Context, Policies, SystemClock
+from .settings import Settings
+from .store.db import migrate, open_database
+
+log = logging.getLogger("warmline")
+
+DEMO_KEYS = (("demo bot", "bot", "demo-bot-key", None), ("demo admin", "admin", "demo-admin-key", None),
+             ("Ada (agent)", "agent", "demo-agent-key", "ada"), ("Sam (supervisor)", "supervisor",
+                                                                 "demo-supervisor-key", "sam"))
+
+
+def build(settings: Settings, clock: Clock | None = None, migrate_schema: bool = True) -> Context:
+    db = open_database(settings.database_url)
+    if migrate_schema:
+        before, after = migrate(db)
+        if before != after:
+            log.info("database migrated", extra={"from": before, "to": after})
+    ctx = Context(db=db, policies=Policies(settings.policy_path, settings.semantic), settings=settings,
+                  clock=clock or SystemClock())
+    if settings.admin_key:
+        from .service.access import ensure_key
+        ensure_key(ctx, "admin (WARMLINE_ADMIN_KEY)", "admin", settings.admin_key, ctx.clock.now())
+    return ctx
+
+
+def seed_demo(ctx: Context) -> None:
+    """Demo accounts with well-known keys: only for `warmline serve --demo` on a local machine."""
+    from .errors import Conflict
+    from .service.access import create_agent, ensure_key, set_presence
+    now = ctx.clock.now()
+    for agent_id, name, role in (("ada", "Ada", "agent"), ("sam", "Sam", "supervisor")):
+        try:
+            create_agent(ctx, agent_id, name, role, [], 4, now)
+        except Conflict:
+            pass
+        set_presence(ctx, agent_id, "online", None, now)
+    for name, role, key, agent_id in DEMO_KEYS:
+        ensure_key(ctx, name, role, key, now, agent_id)

@@ -1,0 +1,118 @@
+"""Durable timers: due-time rows claimed with a lease.
+
+A worker claims due rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's write lock does the same job), then
+runs each in a transaction that also marks the row done, guarded by the attempt number it claimed. So a worker
+killed mid-run leaves its claim to expire and the row runs again after the lease; a worker that comes back late
+after its lease expired finds its attempt superseded and rolls back: nothing fires twice for the same purpose
+(`purpose` is unique too, so scheduling the same thing twice is one row).
+"""
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .. import metrics
+from ..store.tables import timers
+from .context import Context
+
+log = logging.getLogger("warmline.timers")
+MAX_ATTEMPTS = 8
+Handler = Callable[[Context, sa.Connection, dict[str, Any], datetime], None]
+
+
+def schedule(conn: sa.Connection, kind: str, purpose: str, due_at: datetime, now: datetime,
+             **payload: Any) -> None:
+    """Schedule once per purpose; scheduling the same purpose again changes nothing."""
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(timers)
+    conn.execute(insert.values(purpose=purpose, kind=kind, due_at=due_at, payload=payload, state="pending",
+                               attempts=0, created_at=now).on_conflict_do_nothing(index_elements=["purpose"]))
+
+
+def cancel(conn: sa.Connection, purpose: str) -> None:
+    conn.execute(timers.update().where(timers.c.purpose == purpose, timers.c.state == "pending")
+                 .values(state="cancelled"))
+
+
+def claim_due(ctx: Context, now: datetime, limit: int = 20) -> list[Any]:
+    due = sa.or_(sa.and_(timers.c.state == "pending", timers.c.due_at <= now),
+                 sa.and_(timers.c.state == "running", timers.c.lease_until < now))
+    ids = (sa.select(timers.c.id).where(due).order_by(timers.c.due_at).limit(limit)
+           .with_for_update(skip_locked=True))
+    claim = (timers.update().where(timers.c.id.in_(ids.scalar_subquery()))
+             .values(state="running", lease_until=now + timedelta(seconds=ctx.settings.lease_s),
+                     attempts=timers.c.attempts + 1)
+             .returning(timers.c.id, timers.c.kind, timers.c.purpose, timers.c.payload, timers.c.attempts))
+    with ctx.begin() as conn:
+        return list(conn.execute(claim))
+
+
+def run(ctx: Context, row: Any, handlers: dict[str, Handler], now: datetime) -> str:
+    """Run one claimed timer; 'done', 'superseded', 'retry' or 'dead'."""
+    try:
+        with ctx.begin() as conn:
+            finished = conn.execute(
+                timers.update().where(timers.c.id == row.id, timers.c.state == "running",
+                                      timers.c.attempts == row.attempts)
+                .values(state="done", done_at=now, lease_until=None))
+            if finished.rowcount != 1:
+                raise _Superseded()
+            handlers[row.kind](ctx, conn, dict(row.payload), now)
+        return "done"
+    except _Superseded:
+        return "superseded"
+    except Exception as exc:  # a failing timer is retried with backoff, then kept as dead for a person to see
+        log.warning("timer %s (%s) failed on attempt %d: %s", row.purpose, row.kind, row.attempts, exc)
+        dead = row.attempts >= MAX_ATTEMPTS
+        backoff = min(3600.0, 2 ** row.attempts) * random.uniform(0.5, 1.0)
+        with ctx.begin() as conn:
+            conn.execute(timers.update().where(timers.c.id == row.id, timers.c.attempts == row.attempts)
+                         .values(state="dead" if dead else "pending", lease_until=None,
+                                 due_at=now + timedelta(seconds=backoff), last_error=f"{type(exc).__name__}: {exc}"))
+        return "dead" if dead else "retry"
+
+
+class _Superseded(Exception):
+    pass
+
+
+def run_due(ctx: Context, handlers: dict[str, Handler], now: datetime | None = None, limit: int = 20) -> int:
+    """Claim and run what is due; how many ran."""
+    now = now or ctx.clock.now()
+    rows = claim_due(ctx, now, limit)
+    for row in rows:
+        metrics.TIMERS.labels(row.kind, run(ctx, row, handlers, now)).inc()
+    return len(rows)
+
+
+class Worker:
+    """Runs due timers until stopped: inside `serve` (a thread) or on its own (`warmline worker`)."""
+
+    def __init__(self, ctx: Context, handlers: dict[str, Handler]):
+        self.ctx, self.handlers = ctx, handlers
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run_forever, name="warmline-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def run_forever(self) -> None:
+        while not self._stop.is_set():
+            try:
+                ran = run_due(self.ctx, self.handlers)
+            except sa.exc.OperationalError as exc:   # database restarting: try again shortly
+                log.warning("worker cannot reach the database: %s", exc.orig)
+                ran = 0
+            if not ran:
+                self._stop.wait(self.ctx.settings.worker_poll_s)

@@ -1,0 +1,57 @@
+"""Estimated waits per queue from what the database says now: recent claim times, agents online, arrivals and
+handle times. Computed at most every few seconds per process: a turn must not pay for four aggregate queries."""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta
+from typing import Mapping
+
+import sqlalchemy as sa
+
+from ..core.waits import WaitEstimate, estimate
+from ..store.tables import agents, handoffs
+from .context import Context
+
+REFRESH_S = 5.0
+DEFAULT_HANDLE_S = 600.0
+
+
+class WaitBoard:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._at = float("-inf")
+        self._estimates: dict[str, WaitEstimate] = {}
+
+    def estimates(self, ctx: Context, now: datetime) -> Mapping[str, WaitEstimate]:
+        if time.monotonic() - self._at > REFRESH_S:
+            with self._lock:
+                if time.monotonic() - self._at > REFRESH_S:
+                    self._estimates = compute(ctx, now)
+                    self._at = time.monotonic()
+        return self._estimates
+
+    def invalidate(self) -> None:
+        self._at = float("-inf")
+
+
+def compute(ctx: Context, now: datetime) -> dict[str, WaitEstimate]:
+    policy = ctx.policies.engine.policy
+    with ctx.db.connect() as conn:
+        claimed = conn.execute(sa.select(handoffs.c.queue, handoffs.c.queued_at, handoffs.c.claimed_at)
+                               .where(handoffs.c.claimed_at >= now - timedelta(hours=2),
+                                      handoffs.c.queued_at.is_not(None))).all()
+        arrivals = dict(conn.execute(sa.select(handoffs.c.queue, sa.func.count())
+                                     .where(handoffs.c.queued_at >= now - timedelta(hours=1))
+                                     .group_by(handoffs.c.queue)).all())
+        handled = conn.execute(sa.select(handoffs.c.claimed_at, handoffs.c.closed_at)
+                               .where(handoffs.c.closed_at >= now - timedelta(days=1),
+                                      handoffs.c.claimed_at.is_not(None))).all()
+        online = conn.execute(sa.select(agents.c.queues, agents.c.capacity).where(agents.c.status == "online")).all()
+    handle_s = (sum((c - s).total_seconds() for s, c in handled) / len(handled)) if handled else DEFAULT_HANDLE_S
+    out = {}
+    for name, spec in policy.queues.items():
+        waits = [(c - q).total_seconds() for queue, q, c in claimed if queue == name]
+        staffed = sum(1 for queues, _capacity in online if not queues or name in queues)
+        out[name] = estimate(waits, staffed, arrivals.get(name, 0), max(handle_s, 1.0), spec.expected_wait_s)
+    return out

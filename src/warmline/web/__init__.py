@@ -1,0 +1,1 @@
+"""HTTP: the FastAPI app factory, the JSON API, one error shape."""

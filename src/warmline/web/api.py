@@ -1,0 +1,198 @@
+"""The JSON API under /v1. Handlers are thin: check who is asking, call the service, shape the answer."""
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+
+from .. import metrics
+from ..core.model import Message
+from ..errors import InvalidRequest, TooLarge
+from ..service import access, lifecycle, queries
+from ..service.access import Principal
+from ..service.context import Context
+from ..service.handoffs import wait_estimates
+from ..service.turns import post_turn
+from ..transcripts import customer_from
+from . import schemas
+
+router = APIRouter(prefix="/v1")
+
+
+def context(request: Request) -> Context:
+    return request.app.state.ctx
+
+
+def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
+    return access.authenticate(request.app.state.ctx, authorization)
+
+
+Ctx = Annotated[Context, Depends(context)]
+Who = Annotated[Principal, Depends(principal)]
+STAFF = access.STAFF
+
+
+def checked_text(text: str, where: str, limit: int) -> str:
+    if len(text) > limit:
+        raise TooLarge(f"{where}: {len(text)} characters is over the limit of {limit} "
+                       "(WARMLINE_MAX_MESSAGE_CHARS); split the message or raise the limit")
+    for i, ch in enumerate(text):
+        if ch == "\x00" or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"):
+            raise InvalidRequest(f"{where}: control character U+{ord(ch):04X} at position {i}: "
+                                 "this looks like binary data, not a message")
+    return text
+
+
+@router.post("/conversations/{conversation_id}/turns", tags=["bot"],
+             summary="Post a customer turn with the bot's draft; get the decision")
+def turn(conversation_id: str, body: schemas.TurnIn, ctx: Ctx, who: Who, response: Response) -> dict[str, Any]:
+    who.require("bot")
+    if not conversation_id or len(conversation_id) > 200:
+        raise InvalidRequest("conversation id: 1 to 200 characters")
+    limit = ctx.settings.max_message_chars
+    msg = body.message
+    message = Message("customer", checked_text(msg.text, "message.text", limit), msg.at, feedback=msg.feedback,
+                      facts=msg.facts)
+    draft = None
+    if body.draft is not None:
+        d = body.draft
+        draft = Message("bot", checked_text(d.text, "draft.text", limit), confidence=d.confidence,
+                        fallback=d.fallback, intent=d.intent, facts=d.facts)
+    if body.customer is not None:
+        customer_from(body.customer, "customer")       # validates; raises a precise error
+    result = post_turn(ctx, conversation_id, message, draft, body.customer, msg.id, body.channel, who.label)
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    else:
+        metrics.TURNS.labels(result.decision["action"]).inc()
+    if result.opened:
+        handoff = result.decision["handoff"]
+        metrics.HANDOFFS.labels(handoff["queue"], handoff["priority"]).inc()
+    return result.decision
+
+
+@router.get("/conversations/{conversation_id}", tags=["bot", "agent"],
+            summary="A conversation with its messages, decisions (with traces) and handoffs")
+def get_conversation(conversation_id: str, ctx: Ctx, who: Who) -> dict[str, Any]:
+    who.require("bot", *STAFF)
+    return queries.conversation(ctx, conversation_id)
+
+
+@router.get("/handoffs", tags=["agent"], summary="List handoffs; by default the open ones, in the order to take them")
+def list_handoffs(ctx: Ctx, who: Who, state: Annotated[list[str] | None, Query()] = None,
+                  queue: Annotated[list[str] | None, Query()] = None,
+                  priority: Annotated[list[str] | None, Query()] = None, agent: str | None = None,
+                  since: datetime | None = None, limit: int = 100, order: str = "queue") -> dict[str, Any]:
+    who.require("bot", *STAFF)
+    state = state or ["waiting", "queued", "assigned", "ticket"]
+    items = queries.list_handoffs(ctx, state, queue, priority, agent, since, limit, order)
+    return {"handoffs": items, "count": len(items)}
+
+
+@router.get("/handoffs/{handoff_id}", tags=["agent"], summary="A handoff with its history")
+def get_handoff(handoff_id: str, ctx: Ctx, who: Who) -> dict[str, Any]:
+    who.require("bot", *STAFF)
+    return lifecycle.get(ctx, handoff_id)
+
+
+@router.post("/handoffs/{handoff_id}/claim", tags=["agent"], summary="Take a handoff (exactly one agent gets it)")
+def claim(handoff_id: str, ctx: Ctx, who: Who) -> dict[str, Any]:
+    who.require(*STAFF)
+    return lifecycle.claim(ctx, handoff_id, who)
+
+
+@router.post("/handoffs/{handoff_id}/reply", tags=["agent"], summary="Write to the customer")
+def reply(handoff_id: str, body: schemas.ReplyIn, ctx: Ctx, who: Who) -> dict[str, Any]:
+    who.require(*STAFF)
+    return lifecycle.reply(ctx, handoff_id, who, checked_text(body.text, "text", ctx.settings.max_message_chars))
+
+
+@router.post("/handoffs/{handoff_id}/transfer", tags=["agent"], summary="Move to another queue")
+def transfer(handoff_id: str, body: schemas.TransferIn, ctx: Ctx, who: Who) -> dict[str, Any]:
+    who.require(*STAFF)
+    return lifecycle.transfer(ctx, handoff_id, who, body.queue, body.note)
+
+
+@router.post("/handoffs/{handoff_id}/resolve", tags=["agent"], summary="Close as resolved")
+def resolve(handoff_id: str, ctx: Ctx, who: Who, body: schemas.CloseIn | None = None) -> dict[str, Any]:
+    who.require(*STAFF)
+    return lifecycle.close(ctx, handoff_id, who, "resolved", body.note if body else None)
+
+
+@router.post("/handoffs/{handoff_id}/handback", tags=["agent"], summary="Give the conversation back to the bot")
+def handback(handoff_id: str, ctx: Ctx, who: Who, body: schemas.CloseIn | None = None) -> dict[str, Any]:
+    who.require(*STAFF)
+    return lifecycle.close(ctx, handoff_id, who, "handed_back", body.note if body else None)
+
+
+@router.post("/handoffs/{handoff_id}/choice", tags=["bot"],
+             summary="Record the customer's choice: wait, or a callback, email, video call, scheduled call, message")
+def choice(handoff_id: str, body: schemas.ChoiceIn, ctx: Ctx, who: Who) -> dict[str, Any]:
+    who.require("bot", *STAFF)
+    return lifecycle.choose(ctx, handoff_id, body.choice, body.contact, who.label)
+
+
+@router.post("/handoffs/{handoff_id}/csat", tags=["bot"], summary="The customer's satisfaction, 1 to 5")
+def csat(handoff_id: str, body: schemas.CsatIn, ctx: Ctx, who: Who) -> dict[str, Any]:
+    who.require("bot", *STAFF)
+    return lifecycle.rate(ctx, handoff_id, who.label, csat=body.score, note=body.comment)
+
+
+@router.post("/handoffs/{handoff_id}/feedback", tags=["agent"], summary="Was this escalation appropriate?")
+def feedback(handoff_id: str, body: schemas.FeedbackIn, ctx: Ctx, who: Who) -> dict[str, Any]:
+    who.require(*STAFF)
+    return lifecycle.rate(ctx, handoff_id, who.label, appropriate=body.appropriate, note=body.note)
+
+
+@router.get("/queues", tags=["agent"], summary="Queues: estimated wait (a range) and what drives it")
+def queues(ctx: Ctx, who: Who) -> dict[str, Any]:
+    who.require("bot", *STAFF)
+    policy = ctx.policies.engine.policy
+    waits = wait_estimates(ctx, ctx.clock.now())
+    return {"queues": [{"name": name, "team": spec.team, "overflow": spec.overflow,
+                        "estimated_wait": waits[name].as_dict() if name in waits else None}
+                       for name, spec in policy.queues.items()]}
+
+
+@router.get("/agents", tags=["supervisor"], summary="Agents, their presence and capacity")
+def agents(ctx: Ctx, who: Who) -> dict[str, Any]:
+    who.require("supervisor")
+    return {"agents": access.list_agents(ctx)}
+
+
+@router.post("/agents", tags=["admin"], status_code=201, summary="Create an agent account; returns its key once")
+def create_agent(body: schemas.AgentIn, ctx: Ctx, who: Who) -> dict[str, Any]:
+    who.require("admin")
+    agent, key = access.create_agent(ctx, body.id, body.name, body.role, body.queues, body.capacity, ctx.clock.now())
+    return {"agent": agent, "key": key}
+
+
+@router.put("/agents/me/presence", tags=["agent"], summary="Set your presence and capacity")
+def presence(body: schemas.PresenceIn, ctx: Ctx, who: Who) -> dict[str, Any]:
+    who.require(*STAFF)
+    if who.agent_id is None:
+        raise InvalidRequest("this key belongs to no agent")
+    return access.set_presence(ctx, who.agent_id, body.status, body.capacity, ctx.clock.now())
+
+
+@router.post("/keys", tags=["admin"], status_code=201, summary="Create an API key; it is shown once")
+def create_key(body: schemas.KeyIn, ctx: Ctx, who: Who) -> dict[str, Any]:
+    who.require("admin")
+    key_id, key = access.create_key(ctx, body.name, body.role, ctx.clock.now(), body.agent_id)
+    return {"id": key_id, "key": key, "role": body.role}
+
+
+@router.delete("/keys/{key_id}", tags=["admin"], status_code=204, summary="Revoke an API key")
+def revoke_key(key_id: str, ctx: Ctx, who: Who) -> Response:
+    who.require("admin")
+    access.revoke_key(ctx, key_id, ctx.clock.now())
+    return Response(status_code=204)
+
+
+@router.post("/admin/reload", tags=["admin"],
+             summary="Reload the policy file: all or nothing (a bad file keeps the old policy and says why)")
+def reload_policy(ctx: Ctx, who: Who) -> dict[str, Any]:
+    who.require("admin")
+    return {"policy": ctx.policies.reload()}

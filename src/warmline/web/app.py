@@ -1,0 +1,126 @@
+"""The FastAPI app factory and the one translation boundary from errors to HTTP: every error, ours or the
+framework's, leaves as {"error": {"code", "message", ...}}."""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from contextlib import asynccontextmanager
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__, metrics
+from ..errors import HTTP_STATUS, WarmlineError
+from ..service.context import Context
+from ..service.handoffs import HANDLERS
+from ..service.timers import Worker
+from . import api, sse
+
+log = logging.getLogger("warmline.http")
+MAX_BODY_BYTES = 1_000_000
+
+
+def error(status: int, code: str, message: str, **extra) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
+
+
+def create_app(ctx: Context, run_worker: bool | None = None) -> FastAPI:
+    run_worker = ctx.settings.worker if run_worker is None else run_worker
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        worker = Worker(ctx, HANDLERS) if run_worker else None
+        if worker:
+            worker.start()
+        yield
+        if worker:
+            worker.stop()
+
+    app = FastAPI(title="Warmline", version=__version__, lifespan=lifespan,
+                  description="Escalation engine for AI customer-support bots. Authenticate with "
+                              "`Authorization: Bearer <key>`; every error is `{\"error\": {\"code\", \"message\"}}`.")
+    app.state.ctx = ctx
+    app.include_router(api.router)
+    app.include_router(sse.router)
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next):
+        started = time.perf_counter()
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            response = error(413, "too_large", f"request body of {length} bytes is over the limit of "
+                                               f"{MAX_BODY_BYTES}")
+        else:
+            response = await call_next(request)
+        route = request.scope.get("route")
+        metrics.REQUESTS.labels(getattr(route, "path", "unmatched"), str(response.status_code)).observe(
+            time.perf_counter() - started)
+        return response
+
+    @app.exception_handler(WarmlineError)
+    async def warmline_error(_request: Request, exc: WarmlineError):
+        return JSONResponse(exc.as_dict(), status_code=HTTP_STATUS.get(exc.code, 400))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError):
+        problems = [{"path": ".".join(str(p) for p in e["loc"] if p != "body") or "(body)",
+                     "message": _plain(e)} for e in exc.errors()]
+        first = problems[0]
+        return error(422, "invalid_request", f"{first['path']}: {first['message']}", problems=problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        message = "no such endpoint (see /docs)" if exc.status_code == 404 and exc.detail == "Not Found" \
+            else str(exc.detail)
+        return error(exc.status_code, code, message)
+
+    @app.exception_handler(sa.exc.OperationalError)
+    async def database_down(_request: Request, exc: sa.exc.OperationalError):
+        log.error("database error: %s", exc.orig)
+        return error(503, "database_unavailable", "the database is unavailable; retry with the same message id")
+
+    @app.exception_handler(Exception)
+    async def crash(_request: Request, exc: Exception):
+        incident = uuid.uuid4().hex[:12]
+        log.exception("unhandled error %s", incident)
+        return error(500, "internal_error", f"unexpected error (incident {incident} in the server log); "
+                                            "nothing was half-saved: retry with the same message id")
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability")
+    def healthz():
+        with ctx.db.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        return {"status": "ok", "policy": ctx.policies.version, "semantic": ctx.policies.engine.semantic_status,
+                "database": ctx.db.dialect.name}
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    def prometheus():
+        _refresh_gauges(ctx)
+        return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def _plain(e: dict) -> str:
+    if e["type"] == "extra_forbidden":
+        return "unknown field (check the spelling; see /docs for the fields)"
+    if e["type"] == "json_invalid":
+        return f"malformed JSON: {e.get('ctx', {}).get('error', e['msg'])}"
+    return e["msg"]
+
+
+def _refresh_gauges(ctx: Context) -> None:
+    from ..store.tables import OPEN_HANDOFF_STATES, handoffs
+    with ctx.db.connect() as conn:
+        rows = conn.execute(sa.select(handoffs.c.queue, handoffs.c.state, sa.func.count())
+                            .where(handoffs.c.state.in_(OPEN_HANDOFF_STATES))
+                            .group_by(handoffs.c.queue, handoffs.c.state)).all()
+    metrics.OPEN_HANDOFFS.clear()
+    for queue, state, count in rows:
+        metrics.OPEN_HANDOFFS.labels(queue, state).set(count)

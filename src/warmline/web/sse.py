@@ -1,0 +1,42 @@
+"""Live events over Server-Sent Events. Events are read from the event log, so a client connected to any
+instance sees every instance's changes, and `Last-Event-ID` resumes where a dropped connection left off."""
+from __future__ import annotations
+
+import asyncio
+import json
+
+from fastapi import APIRouter, Request
+from sse_starlette import EventSourceResponse
+
+from ..service import events
+from .api import Ctx, Who, STAFF
+
+router = APIRouter(prefix="/v1")
+POLL_S = 0.5
+
+
+@router.get("/events", tags=["agent"], summary="Live handoff and conversation events (Server-Sent Events)")
+async def stream(request: Request, ctx: Ctx, who: Who, after: int | None = None):
+    who.require(*STAFF)
+    last = after if after is not None else int(request.headers.get("last-event-id", "0") or 0)
+    if after is None and "last-event-id" not in request.headers:
+        with ctx.db.connect() as conn:   # a new client starts from now, not from the beginning of time
+            last = conn.execute(events.events.select().with_only_columns(
+                events.events.c.id).order_by(events.events.c.id.desc()).limit(1)).scalar() or 0
+
+    async def feed():
+        nonlocal last
+        while not await request.is_disconnected():
+            batch = await asyncio.to_thread(_read, ctx, last)
+            for event in batch:
+                last = event["id"]
+                yield {"id": str(event["id"]), "event": event["kind"], "data": json.dumps(event)}
+            if not batch:
+                await asyncio.sleep(POLL_S)
+
+    return EventSourceResponse(feed(), ping=15)
+
+
+def _read(ctx, last: int) -> list[dict]:
+    with ctx.db.connect() as conn:
+        return events.after(conn, last)
