@@ -72,3 +72,52 @@ def make_context(url: str, clock: FakeClock | None = None, **settings):
     ctx = build(Settings(database_url=url, semantic="off", worker=False, **settings), clock=clock or FakeClock())
     seed_demo(ctx)
     return ctx
+
+
+class Server:
+    """A real `warmline serve` process on a free loopback port."""
+
+    def __init__(self, database_url: str, extra_env: dict | None = None, worker: bool = True):
+        import socket
+        import subprocess
+        import sys
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WARMLINE_")}
+        env.update({"WARMLINE_DATABASE_URL": database_url, "WARMLINE_SEMANTIC": "off",
+                    "WARMLINE_WORKER": "on" if worker else "off", **(extra_env or {})})
+        self.process = subprocess.Popen([sys.executable, "-m", "warmline", "serve", "--demo", "--port",
+                                         str(self.port)], env=env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE)
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        import time
+
+        import httpx
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()[-2000:]}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def kill(self) -> None:
+        """kill -9: no shutdown, no flush."""
+        import signal
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except Exception:
+                self.kill()

@@ -86,10 +86,6 @@ def open_handoff_id(conn: sa.Connection, conversation_id: str) -> str | None:
                                                        handoffs.c.state.in_(OPEN_HANDOFF_STATES))).scalar()
 
 
-def handoff_of_decision(conn: sa.Connection, decision_id: int) -> str | None:
-    return conn.execute(sa.select(handoffs.c.id).where(handoffs.c.decision_id == decision_id)).scalar()
-
-
 def tell_customer(ctx: Context, conn: sa.Connection, conversation_id: str, text: str, update: str,
                   now: datetime) -> None:
     """A customer-facing update from Warmline, stored in the transcript (bots read it from the conversation or

@@ -69,6 +69,9 @@ def post_turn(ctx: Context, conversation_id: str, message: Message, draft: Messa
             conversation_id=conversation_id, message_id=message_id, turn=index, action=decision.action,
             body=body, policy=ctx.policies.version, created_at=now).returning(decisions.c.id)).scalar_one()
         handoff_id, opened = handoffs.after_decision(ctx, conn, decision, decision_id, profile, now)
+        if handoff_id is not None:   # kept with the decision, so that a retry answers exactly the same
+            body["handoff_id"] = handoff_id
+            conn.execute(decisions.update().where(decisions.c.id == decision_id).values(body=body))
         if decision.reply:
             _insert_message(conn, conversation_id, next_index, Message("bot", decision.reply, now), None, "warmline")
             state = after_other_message(state, Message("bot", decision.reply, now))
@@ -121,13 +124,13 @@ def _insert_message(conn: sa.Connection, conversation_id: str, index: int, messa
 
 def _stored_decision(conn: sa.Connection, conversation_id: str, client_message_id: str) -> dict[str, Any] | None:
     found = conn.execute(
-        sa.select(decisions.c.body, decisions.c.message_id, decisions.c.id)
+        sa.select(decisions.c.body, decisions.c.message_id)
         .join(messages, messages.c.id == decisions.c.message_id)
         .where(messages.c.conversation_id == conversation_id, messages.c.client_message_id == client_message_id)
     ).first()
     if found is None:
         return None
-    return _response(found.body, handoffs.handoff_of_decision(conn, found.id), found.message_id)
+    return _response(found.body, found.body.get("handoff_id"), found.message_id)
 
 
 def _response(body: Mapping[str, Any], handoff_id: str | None, message_id: int) -> dict[str, Any]:
