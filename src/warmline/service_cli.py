@@ -1,6 +1,7 @@
 """CLI commands that run the service: serve, worker, migrate, keys."""
 from __future__ import annotations
 
+import os
 import signal
 from typing import Optional
 
@@ -40,6 +41,8 @@ def serve(
     demo: bool = typer.Option(False, "--demo", help="Create demo accounts with well-known keys (local use only)."),
     worker: Optional[bool] = typer.Option(None, "--worker/--no-worker", help="Run the timer worker in this process "
                                                                              "(default: WARMLINE_WORKER, on)."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Server processes (one per core is right; "
+                                                                    "they share the database, SQLite included)."),
 ) -> None:
     """Run the HTTP API (and the timer worker), migrating the database first."""
     import uvicorn
@@ -57,8 +60,17 @@ def serve(
             typer.echo(f"  {role:<10} {key:<22} {name}", err=True)
     typer.echo(f"Warmline on http://{host}:{port} (API docs: /docs) · database {ctx.db.url.render_as_string()} · "
                f"policy {ctx.policies.version} · semantic layer {ctx.policies.engine.semantic_status}", err=True)
-    uvicorn.run(create_app(ctx), host=host, port=port, access_log=False, log_config=None,
-                timeout_graceful_shutdown=5)
+    options = dict(host=host, port=port, access_log=False, log_config=None, timeout_graceful_shutdown=5)
+    if workers == 1:
+        uvicorn.run(create_app(ctx), **options)
+        return
+    ctx.db.dispose()
+    # each process builds its own context from the environment; pass on what the options changed
+    os.environ.update({"WARMLINE_DATABASE_URL": settings.database_url, "WARMLINE_SEMANTIC": settings.semantic,
+                       "WARMLINE_WORKER": "on" if settings.worker else "off"})
+    if settings.policy_path:
+        os.environ["WARMLINE_POLICY"] = settings.policy_path
+    uvicorn.run("warmline.web.app:app_from_env", factory=True, workers=workers, **options)
 
 
 @app.command("worker")

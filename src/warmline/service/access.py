@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,16 +39,27 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+KEY_CACHE_S = 10.0   # a key revoked on another instance stops working there within this many seconds
+
+
 def authenticate(ctx: Context, authorization: str | None) -> Principal:
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthorized("send an API key as 'Authorization: Bearer <key>' (create one with "
                            "`warmline keys create`)")
-    key = authorization[7:].strip()
+    hashed = digest(authorization[7:].strip())
+    cached = ctx.key_cache.get(hashed)
+    if cached is not None and cached[1] > time.monotonic():
+        return cached[0]
     with ctx.db.connect() as conn:
-        row = conn.execute(sa.select(api_keys).where(api_keys.c.hash == digest(key))).first()
+        row = conn.execute(_KEY_BY_HASH, {"hash": hashed}).first()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("unknown or revoked API key")
-    return Principal(row.id, row.name, row.role, row.agent_id)
+    principal = Principal(row.id, row.name, row.role, row.agent_id)
+    ctx.key_cache[hashed] = (principal, time.monotonic() + KEY_CACHE_S)
+    return principal
+
+
+_KEY_BY_HASH = sa.select(api_keys).where(api_keys.c.hash == sa.bindparam("hash"))
 
 
 def create_key(ctx: Context, name: str, role: str, now: datetime, agent_id: str | None = None,
@@ -79,6 +91,7 @@ def revoke_key(ctx: Context, key_id: str, now: datetime) -> None:
                             .values(revoked_at=now))
     if done.rowcount != 1:
         raise NotFound(f"no active API key {key_id!r}")
+    ctx.key_cache.clear()
 
 
 def create_agent(ctx: Context, agent_id: str, name: str, role: str, queues: list[str], capacity: int,

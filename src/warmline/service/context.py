@@ -1,7 +1,9 @@
 """What every service operation needs, built once by `bootstrap.build`."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -61,9 +63,11 @@ class Context:
     settings: Settings
     clock: Clock = field(default_factory=SystemClock)
     _write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    key_cache: dict = field(default_factory=dict, repr=False)     # API key hash -> (principal, valid until)
 
     def __post_init__(self) -> None:
         self._writer = writer(self.db)
+        self._file_lock = WriterLock(self.db) if self.sqlite else None
 
     @property
     def sqlite(self) -> bool:
@@ -71,15 +75,30 @@ class Context:
 
     @contextmanager
     def begin(self) -> Iterator[sa.Connection]:
-        """A write transaction. SQLite has one writer at a time anyway; taking turns on a lock in the process
-        avoids its busy-wait back-off (sleeps of up to 100 ms) when many threads write at once."""
+        """A write transaction. SQLite has one writer at a time anyway; taking turns on a lock (threads of this
+        process, then processes on the machine) avoids its busy-wait back-off, which sleeps up to 100 ms at a time
+        when several writers collide."""
         if self.sqlite:
-            with self._write_lock, self._writer.begin() as conn:
+            with self._write_lock, self._file_lock, self._writer.begin() as conn:
                 yield conn
         else:
             with self.db.begin() as conn:
                 yield conn
 
 
-class Stopped(WarmlineError):
-    code = "stopped"
+class WriterLock:
+    """An exclusive flock on a file beside the SQLite database: the kernel wakes the next writer the moment the
+    lock is free, across every process using the file (serve workers, `warmline worker`, the CLI)."""
+
+    def __init__(self, db: sa.Engine):
+        path = db.url.database
+        self._fd = None if not path or path == ":memory:" else os.open(path + ".writer-lock",
+                                                                       os.O_RDWR | os.O_CREAT, 0o600)
+
+    def __enter__(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *_exc) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)

@@ -40,18 +40,20 @@ def new_id() -> str:
     return "h-" + secrets.token_hex(6)
 
 
-def after_decision(ctx: Context, conn: sa.Connection, decision: Decision, decision_id: int,
-                   customer: Mapping[str, Any], now: datetime) -> tuple[str | None, bool]:
+def after_decision(ctx: Context, conn: sa.Connection, decision: Decision, customer: Mapping[str, Any],
+                   now: datetime) -> tuple[str | None, bool]:
     """(handoff id, opened now): a new handoff for an escalation, unless the conversation already has an open
     one (then that one). The partial unique index on open handoffs makes this hold across instances too."""
+    if decision.action not in ("escalate", "with_human"):
+        return None, False
     open_id = open_handoff_id(conn, decision.conversation_id)
     if decision.action != "escalate" or decision.handoff is None or open_id is not None:
-        return (open_id if decision.action in ("escalate", "with_human") else None), False
+        return open_id, False
     h = decision.handoff
     handoff_id = new_id()
     state = "ticket" if h.timing == "ticket" or h.after_hours else ("waiting" if h.timing == "wait" else "queued")
     values: dict[str, Any] = dict(
-        id=handoff_id, conversation_id=decision.conversation_id, decision_id=decision_id, state=state,
+        id=handoff_id, conversation_id=decision.conversation_id, state=state,
         queue=h.queue, priority=h.priority, timing=h.timing, triggers=list(decision.triggers),
         created_at=now, sla_due=h.sla_due)
     if state == "queued":
@@ -73,6 +75,10 @@ def after_decision(ctx: Context, conn: sa.Connection, decision: Decision, decisi
     return handoff_id, True
 
 
+def link_decision(conn: sa.Connection, handoff_id: str, decision_id: int) -> None:
+    conn.execute(handoffs.update().where(handoffs.c.id == handoff_id).values(decision_id=decision_id))
+
+
 def after_customer_message(conn: sa.Connection, conversation_id: str, message_id: int, with_human: bool,
                            now: datetime) -> None:
     """A customer writing to a conversation a person has: check in if nobody answers within two minutes."""
@@ -82,8 +88,11 @@ def after_customer_message(conn: sa.Connection, conversation_id: str, message_id
 
 
 def open_handoff_id(conn: sa.Connection, conversation_id: str) -> str | None:
-    return conn.execute(sa.select(handoffs.c.id).where(handoffs.c.conversation_id == conversation_id,
-                                                       handoffs.c.state.in_(OPEN_HANDOFF_STATES))).scalar()
+    return conn.execute(_OPEN_HANDOFF, {"cid": conversation_id}).scalar()
+
+
+_OPEN_HANDOFF = sa.select(handoffs.c.id).where(handoffs.c.conversation_id == sa.bindparam("cid"),
+                                               handoffs.c.state.in_(OPEN_HANDOFF_STATES))
 
 
 def tell_customer(ctx: Context, conn: sa.Connection, conversation_id: str, text: str, update: str,

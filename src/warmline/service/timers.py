@@ -29,9 +29,13 @@ Handler = Callable[[Context, sa.Connection, dict[str, Any], datetime], None]
 def schedule(conn: sa.Connection, kind: str, purpose: str, due_at: datetime, now: datetime,
              **payload: Any) -> None:
     """Schedule once per purpose; scheduling the same purpose again changes nothing."""
-    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(timers)
-    conn.execute(insert.values(purpose=purpose, kind=kind, due_at=due_at, payload=payload, state="pending",
-                               attempts=0, created_at=now).on_conflict_do_nothing(index_elements=["purpose"]))
+    conn.execute(_SCHEDULE[conn.dialect.name], {"purpose": purpose, "kind": kind, "due_at": due_at,
+                                                "payload": payload, "state": "pending", "attempts": 0,
+                                                "created_at": now})
+
+
+_SCHEDULE = {name: dialect.insert(timers).on_conflict_do_nothing(index_elements=["purpose"])
+             for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
 
 def cancel(conn: sa.Connection, purpose: str) -> None:

@@ -29,6 +29,17 @@ def error(status: int, code: str, message: str, **extra) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
 
 
+def app_from_env() -> FastAPI:
+    """The app of one `serve --workers N` process: settings from the environment, schema already migrated by
+    the parent."""
+    from .. import logs
+    from ..bootstrap import build
+    from ..settings import Settings
+    settings = Settings.from_env()
+    logs.configure(settings.log_level)
+    return create_app(build(settings, migrate_schema=False))
+
+
 def create_app(ctx: Context, run_worker: bool | None = None) -> FastAPI:
     run_worker = ctx.settings.worker if run_worker is None else run_worker
 
@@ -48,19 +59,7 @@ def create_app(ctx: Context, run_worker: bool | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(sse.router)
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next):
-        started = time.perf_counter()
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            response = error(413, "too_large", f"request body of {length} bytes is over the limit of "
-                                               f"{MAX_BODY_BYTES}")
-        else:
-            response = await call_next(request)
-        route = request.scope.get("route")
-        metrics.REQUESTS.labels(getattr(route, "path", "unmatched"), str(response.status_code)).observe(
-            time.perf_counter() - started)
-        return response
+    app.add_middleware(Observe)
 
     @app.exception_handler(WarmlineError)
     async def warmline_error(_request: Request, exc: WarmlineError):
@@ -105,6 +104,37 @@ def create_app(ctx: Context, run_worker: bool | None = None) -> FastAPI:
         return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+class Observe:
+    """Pure ASGI middleware (Starlette's BaseHTTPMiddleware costs a task per request): refuses bodies over
+    the limit before reading them, and times every request for /metrics by route and status."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        length = dict(scope["headers"]).get(b"content-length", b"")
+        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            response = error(413, "too_large", f"request body of {int(length)} bytes is over the limit of "
+                                               f"{MAX_BODY_BYTES}")
+            await response(scope, receive, send)
+            status = 413
+        else:
+            status = 500
+
+            async def observed(message):
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                await send(message)
+            await self.app(scope, receive, observed)
+        route = scope.get("route")
+        metrics.REQUESTS.labels(getattr(route, "path", "unmatched"), str(status)).observe(
+            time.perf_counter() - started)
 
 
 def _plain(e: dict) -> str:
