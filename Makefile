@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install demo test bench clean
+.PHONY: install demo replay test bench bench-serve clean
 
 install: $(VENV)/.installed
 
@@ -16,7 +16,16 @@ $(VENV)/.installed: pyproject.toml requirements/semantic.txt
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/semantic.txt
 	@touch $@
 
+# the service on its embedded defaults (SQLite file warmline.db, the default policy) with demo keys
 demo: install
+	@echo "Warmline is starting on http://127.0.0.1:8080 (API docs: http://127.0.0.1:8080/docs). Try, in another terminal:"
+	@echo "  curl -s -X POST http://127.0.0.1:8080/v1/conversations/c-1/turns -H 'Authorization: Bearer demo-bot-key' \\"
+	@echo "       -H 'Content-Type: application/json' -d '{\"message\": {\"id\": \"m-1\", \"text\": \"I was charged twice, \$$150, can I talk to a person?\"}}'"
+	@echo "  curl -s http://127.0.0.1:8080/v1/handoffs -H 'Authorization: Bearer demo-agent-key'"
+	$(BIN)/warmline serve --demo
+
+# the example conversations, decided and explained, without the service
+replay: install
 	$(BIN)/warmline replay examples/transcripts.jsonl --format text --explain
 
 $(VENV)/.test-installed: $(VENV)/.installed
@@ -29,6 +38,9 @@ test: $(VENV)/.test-installed
 bench: install
 	$(BIN)/python bench/decide.py
 	$(BIN)/python bench/decide.py --semantic --conversations 600
+
+bench-serve: install
+	$(BIN)/python bench/serve_load.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info

@@ -65,6 +65,8 @@ BAD = [
      "follow_up, next_open, queue, team, wait, wait_s)", 0),
     ("say: handoff_care", "say: handof_care",
      "rules[2].say (line {line}): unknown message 'handof_care' (did you mean 'handoff_care'?)", 0),
+    ("    overflow: support        #", "    overflow: suport        #",
+     "queues.billing.overflow (line {line}): 'suport' is not another queue (did you mean 'support'?)", 0),
     ("version: 1", "version: 2",
      "version (line {line}): unsupported policy version 2; this Warmline reads version 1", 0),
     ("version: 1", "version: 1\n  bad: [",

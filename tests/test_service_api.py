@@ -168,3 +168,21 @@ def test_metrics_and_openapi(client):
     spec = client.get("/openapi.json").json()
     assert "/v1/conversations/{conversation_id}/turns" in spec["paths"]
     assert json.dumps(spec)   # serialisable: /docs renders it
+
+
+def test_bulk_import_stores_history_reports_bad_lines_and_can_be_rerun(client):
+    good = json.dumps({"id": "old-1", "customer": {"plan": "pro"}, "messages": [
+        {"role": "customer", "text": "where is my invoice?", "at": "2026-10-01T10:00:00Z"},
+        {"role": "bot", "text": "Under Billing > Invoices.", "confidence": 0.9},
+        {"role": "customer", "text": "I want to speak to a human", "at": "2026-10-01T10:01:00Z"}]})
+    bad = '{"id": "old-2", "messages": [{"role": "customer", "txt": "hi"}]}'
+    body = "\n".join([good, "{not json", bad, ""]).encode()
+    report = client.post("/v1/import", content=body, headers=BOT).json()
+    assert report["imported"] == 1 and report["turns"] == 2 and report["escalations"] == 1
+    assert [e["line"] for e in report["errors"]] == [2, 3]
+    assert "malformed JSON" in report["errors"][0]["message"] and "txt" in report["errors"][1]["message"]
+    history = client.get("/v1/conversations/old-1", headers=BOT).json()
+    assert [d["action"] for d in history["decisions"]][-1] == "escalate" and history["handoffs"] == []
+    assert history["messages"][0]["at"] == "2026-10-01T10:00:00Z"
+    again = client.post("/v1/import", content=body, headers=BOT).json()
+    assert again["imported"] == 0 and again["existing"] == ["old-1"]

@@ -1,6 +1,7 @@
 """Two real `serve` processes on one PostgreSQL, and a kill -9 in the middle of traffic on SQLite."""
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -98,3 +99,19 @@ def test_kill_9_loses_no_acknowledged_turn_and_a_retry_after_restart_doubles_not
             assert len(ids) == len(set(ids))
     finally:
         restarted.stop()
+
+
+def test_live_events_reach_an_agent_over_sse_from_either_instance(two_instances):
+    servers = two_instances
+    with httpx.Client(timeout=30) as http:
+        with http.stream("GET", f"{servers[1].url}/v1/events", headers=ADA) as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            handoff = turn(servers[0], "live-1", ANGRY, "m-1").json()["handoff_id"]
+            seen = []
+            for line in stream.iter_lines():
+                if line.startswith("data:"):
+                    event = json.loads(line[5:])
+                    seen.append(event)
+                    if event["kind"] == "handoff.created":
+                        break
+    assert seen[-1]["handoff_id"] == handoff and seen[-1]["data"]["queue"] == "support"

@@ -62,6 +62,12 @@ class Engine:
 
     def iter_decisions(self, conversation: Conversation | Mapping[str, Any], now: datetime | None = None,
                        queue_waits: Mapping[str, int] | None = None) -> Iterator[Decision]:
+        for decision, _state in self.iter_states(conversation, now, queue_waits):
+            yield decision
+
+    def iter_states(self, conversation: Conversation | Mapping[str, Any], now: datetime | None = None,
+                    queue_waits: Mapping[str, int] | None = None) -> Iterator[tuple[Decision, ConversationState]]:
+        """Each decision with the conversation's state after it (what the service stores)."""
         conv = conversation if isinstance(conversation, Conversation) else conversation_from(conversation)
         state = ConversationState()
         messages = conv.messages
@@ -77,7 +83,7 @@ class Engine:
             decision, state = decide(self.policy, state, conversation_id=conv.id, index=i, message=message,
                                      draft=draft, customer=conv.customer, now=message.at or fallback_now,
                                      queue_waits=queue_waits, semantic=scores[i])
-            yield decision
+            yield decision, state
 
     def iter_many(self, items: Iterable[tuple[Any, Any]], now: datetime | None = None,
                   batch: int = 64) -> Iterator[tuple[Any, Any, list[Decision]]]:

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from .core.model import FEEDBACK, ROLES, Conversation, Customer, Message
 from .errors import TranscriptError
@@ -101,26 +101,31 @@ def read(path: Path) -> Iterator[tuple[int, Conversation | TranscriptError]]:
         yield from _read_document(path)
         return
     with path.open("rb") as handle:
-        for number, raw_line in enumerate(handle, start=1):
-            if not raw_line.strip():
-                continue
-            try:
-                line = raw_line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield number, TranscriptError(f"not UTF-8 text (byte {exc.start}): is this a binary file?", number)
-                continue
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, TranscriptError(f"malformed JSON at column {exc.colno}: {exc.msg}", number)
-                continue
-            except RecursionError:
-                yield number, TranscriptError("JSON nested too deeply to be a conversation", number)
-                continue
-            try:
-                yield number, conversation_from(raw)
-            except TranscriptError as exc:
-                yield number, TranscriptError(exc.message, number)
+        yield from read_lines(handle)
+
+
+def read_lines(lines: Iterable[bytes]) -> Iterator[tuple[int, Conversation | TranscriptError]]:
+    """JSONL: (line number, conversation or the error on that line)."""
+    for number, raw_line in enumerate(lines, start=1):
+        if not raw_line.strip():
+            continue
+        try:
+            line = raw_line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield number, TranscriptError(f"not UTF-8 text (byte {exc.start}): is this a binary file?", number)
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, TranscriptError(f"malformed JSON at column {exc.colno}: {exc.msg}", number)
+            continue
+        except RecursionError:
+            yield number, TranscriptError("JSON nested too deeply to be a conversation", number)
+            continue
+        try:
+            yield number, conversation_from(raw)
+        except TranscriptError as exc:
+            yield number, TranscriptError(exc.message, number)
 
 
 def _read_document(path: Path) -> Iterator[tuple[int, Conversation | TranscriptError]]:

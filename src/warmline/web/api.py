@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from .. import metrics
 from ..core.model import Message
 from ..errors import InvalidRequest, TooLarge
-from ..service import access, lifecycle, queries
+from ..service import access, imports, lifecycle, queries
 from ..service.access import Principal
 from ..service.context import Context
 from ..service.handoffs import wait_estimates
@@ -84,6 +84,14 @@ async def turn(conversation_id: str, body: schemas.TurnIn, request: Request,
         metrics.HANDOFFS.labels(handoff["queue"], handoff["priority"]).inc()
     return Response(json.dumps(result.decision, ensure_ascii=False, default=str), media_type="application/json",
                     headers=headers)
+
+
+@router.post("/import", tags=["bot"], summary="Import past transcripts (JSONL, one conversation per line): "
+                                              "decided and stored as history")
+async def import_transcripts(request: Request, ctx: Ctx, who: Who) -> dict[str, Any]:
+    who.require("bot")
+    body = await request.body()
+    return await run_in_threadpool(imports.import_transcripts, ctx, body.splitlines())
 
 
 @router.get("/conversations/{conversation_id}", tags=["bot", "agent"],

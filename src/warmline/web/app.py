@@ -23,6 +23,7 @@ from . import api, sse
 
 log = logging.getLogger("warmline.http")
 MAX_BODY_BYTES = 1_000_000
+MAX_IMPORT_BYTES = 50_000_000   # POST /v1/import takes whole transcript files
 
 
 def error(status: int, code: str, message: str, **extra) -> JSONResponse:
@@ -118,9 +119,9 @@ class Observe:
             return await self.app(scope, receive, send)
         started = time.perf_counter()
         length = dict(scope["headers"]).get(b"content-length", b"")
-        if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            response = error(413, "too_large", f"request body of {int(length)} bytes is over the limit of "
-                                               f"{MAX_BODY_BYTES}")
+        limit = MAX_IMPORT_BYTES if scope["path"] == "/v1/import" else MAX_BODY_BYTES
+        if length.isdigit() and int(length) > limit:
+            response = error(413, "too_large", f"request body of {int(length)} bytes is over the limit of {limit}")
             await response(scope, receive, send)
             status = 413
         else:
