@@ -62,6 +62,9 @@ def test_after_hours_becomes_a_ticket_queued_when_the_team_opens(service):
     decision = turn(service, "c-3", "I was charged twice, $150, for one order")
     h = handoff(service, decision["handoff_id"])
     assert decision["handoff"]["after_hours"] and h["state"] == "ticket" and h["ticket"].startswith("WL-")
+    assert decision["ticket"] == h["ticket"]
+    told = [m["text"] for m in queries.conversation(service, "c-3")["messages"] if m["role"] == "bot"]
+    assert "Monday" in told[0] and told[-1] == f"Your ticket number is {h['ticket']}."
     service.clock.current = datetime(2026, 11, 9, 8, 59, tzinfo=timezone.utc)
     run_due(service, HANDLERS)
     assert handoff(service, h["id"])["state"] == "ticket"

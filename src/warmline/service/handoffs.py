@@ -75,6 +75,11 @@ def after_decision(ctx: Context, conn: sa.Connection, decision: Decision, custom
     return handoff_id, True
 
 
+def ticket_of(conn: sa.Connection, handoff_id: str) -> tuple[str | None, datetime | None]:
+    row = conn.execute(sa.select(handoffs.c.ticket, handoffs.c.follow_up_at).where(handoffs.c.id == handoff_id)).one()
+    return row.ticket, utc(row.follow_up_at)
+
+
 def link_decision(conn: sa.Connection, handoff_id: str, decision_id: int) -> None:
     conn.execute(handoffs.update().where(handoffs.c.id == handoff_id).values(decision_id=decision_id))
 

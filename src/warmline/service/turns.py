@@ -107,11 +107,16 @@ class _Turn:
         if decision.reply:
             rows.append(_message_row(cid, index + len(rows), Message("bot", decision.reply, now), None,
                                      "warmline"))
-        message_id = conn.execute(_INSERT_MESSAGES, rows).scalars().first()    # one statement for all of them
         handoff_id, opened = handoffs.after_decision(self.ctx, conn, decision, plan.profile, now)
         body = decision.as_dict(explain=True)
         if handoff_id is not None:   # kept with the decision, so that a retry answers exactly the same
             body["handoff_id"] = handoff_id
+        if opened and decision.handoff.after_hours:
+            ticket, _follow_up = handoffs.ticket_of(conn, handoff_id)
+            body["ticket"] = ticket
+            rows.append(_message_row(cid, index + len(rows), Message("bot", f"Your ticket number is {ticket}.", now),
+                                     None, "warmline", update="ticket"))
+        message_id = conn.execute(_INSERT_MESSAGES, rows).scalars().first()    # one statement for all of them
         decision_id = conn.execute(_INSERT_DECISION, {
             "conversation_id": cid, "message_id": message_id, "turn": index, "action": decision.action,
             "body": body, "policy": self.ctx.policies.version, "created_at": now}).scalar_one()
