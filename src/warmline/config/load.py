@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from ..core import hours, rules as core_rules
+from ..core.flows import FlowSpec, FlowStep
 from ..core.lexicon import LexiconSpec, PhraseMatcher
 from ..core.policy import AUXILIARY_LEXICONS, BUILTIN_TRIGGERS, CompiledPolicy, QueueSpec, SemanticSpec
 from ..core.routing import RouteNode
@@ -200,6 +201,7 @@ def _compile(policy: schema.Policy, lines: dict[str, int], problems: list[Proble
     routes = _compile_route(policy.routes, "routes", None, set(policy.queues), problem)
     templates = _compile_templates(policy, problem)
     semantic = _compile_semantic(policy, triggers, problem)
+    flows = _compile_flows(policy, problem)
     if problems:
         return None  # type: ignore[return-value]
     return CompiledPolicy(
@@ -210,7 +212,28 @@ def _compile(policy: schema.Policy, lines: dict[str, int], problems: list[Proble
         templates=templates, sentiment=_sentiment_analyzer(_neutral_words(policy)),
         approved_draft_intents=frozenset(policy.drafts.approved_intents), semantic=semantic,
         draft_matcher=_matcher(policy, only=DRAFT_LEXICONS), route_variables=_route_variables(routes),
+        flows=flows,
     )
+
+
+def _compile_flows(policy: schema.Policy, problem) -> dict[str, FlowSpec]:
+    out, claimed = {}, {}
+    for name, flow in policy.flows.items():
+        for i, queue in enumerate(flow.queues):
+            if queue not in policy.queues:
+                problem(f"flows.{name}.queues[{i}]", f"unknown queue '{queue}'", _suggest(queue, policy.queues))
+            elif queue in claimed:
+                problem(f"flows.{name}.queues[{i}]", f"queue '{queue}' already has flow '{claimed[queue]}'")
+            claimed.setdefault(queue, name)
+        for i, step in enumerate(flow.steps):
+            for value, queue in step.route.items():
+                if queue not in policy.queues:
+                    problem(f"flows.{name}.steps[{i}].route.{value}", f"unknown queue '{queue}'",
+                            _suggest(queue, policy.queues))
+        out[name] = FlowSpec(name, tuple(flow.queues), tuple(
+            FlowStep(s.field, s.ask, s.kind, s.optional, {k: tuple(v) for k, v in s.options.items()}, dict(s.route))
+            for s in flow.steps), flow.max_tries)
+    return out
 
 
 def _compile_semantic(policy: schema.Policy, triggers: set[str], problem) -> SemanticSpec:

@@ -158,6 +158,33 @@ class Queue(Strict):
     overflow: str | None = None
 
 
+class FlowStep(Strict):
+    field: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    ask: str = Field(min_length=1)
+    kind: Literal["name", "email", "phone", "email_or_phone", "order_number", "text", "choice"] = "text"
+    optional: bool = False
+    options: dict[str, list[str]] = {}   # choice: value -> words that mean it
+    route: dict[str, str] = {}           # choice: value -> queue
+
+    @model_validator(mode="after")
+    def choices(self) -> "FlowStep":
+        if self.kind == "choice" and not self.options:
+            raise ValueError("a choice step needs options (value: [words that mean it])")
+        if self.kind != "choice" and (self.options or self.route):
+            raise ValueError("options and route belong to choice steps")
+        unknown = sorted(set(self.route) - set(self.options))
+        if unknown:
+            raise ValueError(f"route names option '{unknown[0]}', which is not in options")
+        return self
+
+
+class Flow(Strict):
+    """Details to collect before a handoff to these queues reaches a person."""
+    queues: list[str] = Field(min_length=1)
+    steps: list[FlowStep] = Field(min_length=1)
+    max_tries: int = Field(2, ge=1, le=5)
+
+
 class Precedence(Strict):
     vip_priority_steps: int = Field(1, ge=0, le=3)
     vip_escalates_offers: bool = True
@@ -193,6 +220,7 @@ class Policy(Strict):
     routes: Route
     queues: dict[str, Queue] = Field(min_length=1)
     calendars: dict[str, Calendar] = Field(min_length=1)
+    flows: dict[str, Flow] = {}
     messages: dict[str, str]
 
     @field_validator("version")

@@ -3,16 +3,18 @@ escalation ladder, the after-hours follow-up and the `stalled` check-in."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
 import sqlalchemy as sa
 
-from ..core import hours
+from ..core import flows as flows_core, hours
+from ..core.flows import flow_for
 from ..core.model import Decision, raise_priority
 from ..store.codec import decode_state
 from ..store.tables import OPEN_HANDOFF_STATES, conversations, handoffs, messages
-from . import events, timers
+from . import events, flows, timers
 from .context import Context
 from .waits import WaitBoard
 
@@ -40,44 +42,68 @@ def new_id() -> str:
     return "h-" + secrets.token_hex(6)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a turn did to the conversation's handoff: its id, whether this turn opened it, and anything
+    Warmline says to the customer beyond the decision's reply (a ticket number, a flow's question)."""
+    handoff_id: str | None = None
+    opened: bool = False
+    say: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
 def after_decision(ctx: Context, conn: sa.Connection, decision: Decision, customer: Mapping[str, Any],
-                   now: datetime) -> tuple[str | None, bool]:
-    """(handoff id, opened now): a new handoff for an escalation, unless the conversation already has an open
-    one (then that one). The partial unique index on open handoffs makes this hold across instances too."""
+                   answer: str, now: datetime) -> Outcome:
+    """A new handoff for an escalation, unless the conversation already has an open one (then that one; and if
+    it is collecting details, this message is the answer). The partial unique index on open handoffs makes this
+    hold across instances too."""
     if decision.action not in ("escalate", "with_human"):
-        return None, False
-    open_id = open_handoff_id(conn, decision.conversation_id)
-    if decision.action != "escalate" or decision.handoff is None or open_id is not None:
-        return open_id, False
+        return Outcome()
+    open_row = conn.execute(_OPEN_HANDOFF, {"cid": decision.conversation_id}).one_or_none()
+    if open_row is not None:
+        if open_row.state == "collecting":
+            return flows.take_answer(ctx, conn, open_row, answer, now)
+        return Outcome(open_row.id)
+    if decision.action != "escalate" or decision.handoff is None:
+        return Outcome()
     h = decision.handoff
     handoff_id = new_id()
-    state = "ticket" if h.timing == "ticket" or h.after_hours else ("waiting" if h.timing == "wait" else "queued")
+    policy = ctx.policies.engine.policy
+    flow = flow_for(policy.flows, h.queue) if not (h.timing == "ticket" or h.after_hours) else None
+    progress = flows_core.start(flow, flows.known(customer)) if flow else None
+    if progress is not None and progress.step is not None:
+        state = "collecting"
+    else:
+        state = "ticket" if h.timing == "ticket" or h.after_hours else ("waiting" if h.timing == "wait" else "queued")
     values: dict[str, Any] = dict(
         id=handoff_id, conversation_id=decision.conversation_id, state=state,
         queue=h.queue, priority=h.priority, timing=h.timing, triggers=list(decision.triggers),
         created_at=now, sla_due=h.sla_due)
-    if state == "queued":
+    outcome = Outcome(handoff_id, True)
+    if state == "collecting":
+        values["details"] = {"flow": flow.name, **progress.as_dict()}
+        question = flow.steps[progress.step].ask
+        outcome = Outcome(handoff_id, True, question, {"ask": {"field": flow.steps[progress.step].field,
+                                                               "question": question}})
+    elif state == "queued":
         values["queued_at"] = now
         timers.schedule(conn, "handoff.sla", f"sla:{handoff_id}:0", h.sla_due, now, handoff_id=handoff_id, step=0)
     elif state == "waiting":
         due = now + timedelta(seconds=h.wait_s or 0)
         timers.schedule(conn, "handoff.wait", f"wait:{handoff_id}", due, now, handoff_id=handoff_id)
     else:
-        spec = ctx.policies.engine.policy.queues[h.queue]
+        spec = policy.queues[h.queue]
         opens = h.next_open or now
-        values["ticket"] = "WL-" + handoff_id[2:].upper()
+        values["ticket"] = ticket = "WL-" + handoff_id[2:].upper()
         values["follow_up_at"] = opens + timedelta(seconds=spec.follow_up_s)
         timers.schedule(conn, "handoff.follow_up", f"follow_up:{handoff_id}", opens, now, handoff_id=handoff_id)
+        if h.after_hours:
+            outcome = Outcome(handoff_id, True, f"Your ticket number is {ticket}.", {"ticket": ticket})
     conn.execute(handoffs.insert().values(**values))
     events.record(conn, "handoff.created", now, conversation_id=decision.conversation_id, handoff_id=handoff_id,
                   state=state, queue=h.queue, priority=h.priority, triggers=list(decision.triggers),
                   customer=customer.get("name"))
-    return handoff_id, True
-
-
-def ticket_of(conn: sa.Connection, handoff_id: str) -> tuple[str | None, datetime | None]:
-    row = conn.execute(sa.select(handoffs.c.ticket, handoffs.c.follow_up_at).where(handoffs.c.id == handoff_id)).one()
-    return row.ticket, utc(row.follow_up_at)
+    return outcome
 
 
 def link_decision(conn: sa.Connection, handoff_id: str, decision_id: int) -> None:
@@ -96,8 +122,8 @@ def open_handoff_id(conn: sa.Connection, conversation_id: str) -> str | None:
     return conn.execute(_OPEN_HANDOFF, {"cid": conversation_id}).scalar()
 
 
-_OPEN_HANDOFF = sa.select(handoffs.c.id).where(handoffs.c.conversation_id == sa.bindparam("cid"),
-                                               handoffs.c.state.in_(OPEN_HANDOFF_STATES))
+_OPEN_HANDOFF = sa.select(handoffs).where(handoffs.c.conversation_id == sa.bindparam("cid"),
+                                          handoffs.c.state.in_(OPEN_HANDOFF_STATES))
 
 
 def tell_customer(ctx: Context, conn: sa.Connection, conversation_id: str, text: str, update: str,
@@ -188,6 +214,8 @@ def on_stalled(ctx: Context, conn: sa.Connection, payload: dict[str, Any], now: 
     if answered or handoff_id is None:
         return
     row = conn.execute(sa.select(handoffs.c.agent_id, handoffs.c.state).where(handoffs.c.id == handoff_id)).one()
+    if row.state == "collecting":   # Warmline asked the customer something: the customer owes the answer
+        return
     who = "Your agent is" if row.state == "assigned" else "Our team is"
     tell_customer(ctx, conn, conversation_id, f"{who} still on this; thanks for bearing with us.", "stalled", now)
     events.record(conn, "conversation.stalled", now, conversation_id=conversation_id, handoff_id=handoff_id,

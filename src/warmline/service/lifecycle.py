@@ -21,7 +21,7 @@ from .context import Context
 from .handoffs import tell_customer, utc
 from .turns import add_message
 
-CLAIMABLE = ("queued", "waiting", "ticket")
+CLAIMABLE = ("collecting", "queued", "waiting", "ticket")
 CHOICES = ("wait", "callback", "email", "video_call", "scheduled_call", "message")
 
 
@@ -89,7 +89,7 @@ def transfer(ctx: Context, handoff_id: str, who: Principal, queue: str, note: st
     now = ctx.clock.now()
     with ctx.begin() as conn:
         row = _locked(conn, handoff_id)
-        if row.state not in ("queued", "assigned", "waiting", "ticket"):
+        if row.state not in ("collecting", "queued", "assigned", "waiting", "ticket"):
             raise Conflict(f"handoff {handoff_id} is {row.state}; only an open handoff can be transferred")
         if row.state == "assigned":
             _own(row, who)
@@ -138,7 +138,7 @@ def choose(ctx: Context, handoff_id: str, choice: str, contact: dict[str, Any] |
     now = ctx.clock.now()
     with ctx.begin() as conn:
         row = _locked(conn, handoff_id)
-        if row.state not in ("queued", "waiting", "ticket"):
+        if row.state not in ("collecting", "queued", "waiting", "ticket"):
             raise Conflict(f"handoff {handoff_id} is {row.state}; the customer can choose only while it waits")
         values: dict[str, Any] = {"choice": choice, "contact": contact}
         if choice != "wait":
@@ -190,6 +190,7 @@ def as_dict(row) -> dict:
         "id": row.id, "conversation_id": row.conversation_id, "state": row.state, "queue": row.queue,
         "priority": row.priority, "timing": row.timing, "triggers": row.triggers, "agent_id": row.agent_id,
         "ladder_step": row.ladder_step, "choice": row.choice, "contact": row.contact, "ticket": row.ticket,
+        "details": row.details,
         "csat": row.csat, "appropriate": row.appropriate, "feedback_note": row.feedback_note,
         **{k: events.iso(utc(getattr(row, k))) for k in ("created_at", "queued_at", "sla_due", "follow_up_at",
                                                           "claimed_at", "closed_at")},

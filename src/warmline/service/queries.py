@@ -12,7 +12,7 @@ from . import lifecycle
 from .events import iso
 from .handoffs import utc
 
-HANDOFF_STATES = ("waiting", "queued", "assigned", "ticket", "resolved", "handed_back", "expired")
+HANDOFF_STATES = ("collecting", "waiting", "queued", "assigned", "ticket", "resolved", "handed_back", "expired")
 MAX_LIMIT = 500
 
 

@@ -107,15 +107,15 @@ class _Turn:
         if decision.reply:
             rows.append(_message_row(cid, index + len(rows), Message("bot", decision.reply, now), None,
                                      "warmline"))
-        handoff_id, opened = handoffs.after_decision(self.ctx, conn, decision, plan.profile, now)
+        outcome = handoffs.after_decision(self.ctx, conn, decision, plan.profile, self.message.text, now)
+        handoff_id, opened = outcome.handoff_id, outcome.opened
         body = decision.as_dict(explain=True)
         if handoff_id is not None:   # kept with the decision, so that a retry answers exactly the same
             body["handoff_id"] = handoff_id
-        if opened and decision.handoff.after_hours:
-            ticket, _follow_up = handoffs.ticket_of(conn, handoff_id)
-            body["ticket"] = ticket
-            rows.append(_message_row(cid, index + len(rows), Message("bot", f"Your ticket number is {ticket}.", now),
-                                     None, "warmline", update="ticket"))
+        body.update(outcome.extra)
+        if outcome.say:              # a ticket number, a flow's question: also what the customer is told
+            body["reply"] = f"{body['reply']}\n\n{outcome.say}" if body["reply"] else outcome.say
+            rows.append(_message_row(cid, index + len(rows), Message("bot", outcome.say, now), None, "warmline"))
         message_id = conn.execute(_INSERT_MESSAGES, rows).scalars().first()    # one statement for all of them
         decision_id = conn.execute(_INSERT_DECISION, {
             "conversation_id": cid, "message_id": message_id, "turn": index, "action": decision.action,

@@ -16,7 +16,8 @@ metadata = sa.MetaData(naming_convention={
 })
 
 Time = sa.DateTime(timezone=True)
-OPEN_HANDOFF_STATES = ("waiting", "queued", "assigned", "ticket")
+OPEN_HANDOFF_STATES = ("collecting", "waiting", "queued", "assigned", "ticket")
+_ONE_OPEN = "state IN ('collecting', 'waiting', 'queued', 'assigned', 'ticket')"
 
 conversations = sa.Table(
     "conversations", metadata,
@@ -63,8 +64,8 @@ handoffs = sa.Table(
     sa.Column("id", sa.String(40), primary_key=True),
     sa.Column("conversation_id", sa.String(200), sa.ForeignKey("conversations.id"), nullable=False),
     sa.Column("decision_id", sa.Integer, sa.ForeignKey("decisions.id")),
-    # waiting (the AI tries first), queued, assigned, ticket (after hours / customer chose a follow-up),
-    # resolved, handed_back, expired
+    # collecting (a pre-handoff flow asks for details), waiting (the AI tries first), queued, assigned,
+    # ticket (after hours / the customer chose a follow-up), resolved, handed_back, expired
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("queue", sa.String(100), nullable=False),
     sa.Column("priority", sa.String(20), nullable=False),
@@ -74,6 +75,7 @@ handoffs = sa.Table(
     sa.Column("ladder_step", sa.Integer, nullable=False, server_default="0"),
     sa.Column("choice", sa.String(30)),                    # wait, callback, email, ... as the customer chose
     sa.Column("contact", sa.JSON),
+    sa.Column("details", sa.JSON),                        # a pre-handoff flow: its name and progress
     sa.Column("ticket", sa.String(40)),
     sa.Column("csat", sa.Integer),
     sa.Column("appropriate", sa.Boolean),
@@ -86,9 +88,8 @@ handoffs = sa.Table(
     sa.Column("closed_at", Time),
     sa.Index("ix_handoffs_state_queue", "state", "queue"),
     sa.Index("ix_handoffs_conversation", "conversation_id"),
-    sa.Index("uq_handoffs_one_open", "conversation_id", unique=True,
-             sqlite_where=sa.text("state IN ('waiting', 'queued', 'assigned', 'ticket')"),
-             postgresql_where=sa.text("state IN ('waiting', 'queued', 'assigned', 'ticket')")),
+    sa.Index("uq_handoffs_one_open", "conversation_id", unique=True, sqlite_where=sa.text(_ONE_OPEN),
+             postgresql_where=sa.text(_ONE_OPEN)),
 )
 
 events = sa.Table(

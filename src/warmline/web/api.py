@@ -107,7 +107,7 @@ def list_handoffs(ctx: Ctx, who: Who, state: Annotated[list[str] | None, Query()
                   priority: Annotated[list[str] | None, Query()] = None, agent: str | None = None,
                   since: datetime | None = None, limit: int = 100, order: str = "queue") -> dict[str, Any]:
     who.require("bot", *STAFF)
-    state = state or ["waiting", "queued", "assigned", "ticket"]
+    state = state or ["collecting", "waiting", "queued", "assigned", "ticket"]
     items = queries.list_handoffs(ctx, state, queue, priority, agent, since, limit, order)
     return {"handoffs": items, "count": len(items)}
 
