@@ -50,7 +50,7 @@ def authenticate(ctx: Context, authorization: str | None) -> Principal:
     cached = ctx.key_cache.get(hashed)
     if cached is not None and cached[1] > time.monotonic():
         return cached[0]
-    with ctx.db.connect() as conn:
+    with ctx.reader.connect() as conn:
         row = conn.execute(_KEY_BY_HASH, {"hash": hashed}).first()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("unknown or revoked API key")

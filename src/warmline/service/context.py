@@ -67,6 +67,8 @@ class Context:
 
     def __post_init__(self) -> None:
         self._writer = writer(self.db)
+        # single reads need no transaction: on PostgreSQL that saves the BEGIN and ROLLBACK round trips
+        self.reader = self.db if self.sqlite else self.db.execution_options(isolation_level="AUTOCOMMIT")
         self._file_lock = WriterLock(self.db) if self.sqlite else None
 
     @property

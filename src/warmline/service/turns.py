@@ -44,7 +44,7 @@ def post_turn(ctx: Context, conversation_id: str, message: Message, draft: Messa
     # Decide on a snapshot, outside the write lock, so that instances and processes decide in parallel and hold
     # the lock only to write. If the conversation moved on meanwhile (its next_index is its version), decide
     # again under the lock on what is there now.
-    with ctx.db.connect() as conn:
+    with ctx.reader.connect() as conn:
         snapshot = conn.execute(_SELECT, {"cid": conversation_id}).one_or_none()
     planned = turn.plan(snapshot)
     try:

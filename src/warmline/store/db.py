@@ -37,7 +37,9 @@ def open_database(url: str) -> sa.Engine:
             "BEGIN " + conn.get_execution_options().get("sqlite_begin", "DEFERRED")))
         return engine
     if url.startswith("postgresql+"):
-        return sa.create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, json_serializer=_json)
+        # no pre-ping: it costs a round trip per checkout; a dropped connection surfaces as a 503 and the
+        # client retries with the same message id
+        return sa.create_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800, json_serializer=_json)
     raise DatabaseError(f"unsupported database URL {url!r}: use sqlite:///path/to/warmline.db or "
                         "postgresql://user@host:5432/dbname")
 
