@@ -128,7 +128,8 @@ def test_admin_creates_and_revokes_keys_and_agents(client):
 
 def test_bad_input_gets_one_error_shape_with_a_precise_message(client):
     url = "/v1/conversations/c-10/turns"
-    malformed = client.post(url, content=b'{"message": {"text": "hi"', headers={**BOT, "content-type": "application/json"})
+    malformed = client.post(url, content=b'{"message": {"text": "hi"',
+                            headers={**BOT, "content-type": "application/json"})
     assert malformed.status_code == 422
     assert malformed.json()["error"]["code"] == "invalid_request"
     assert "malformed JSON" in malformed.json()["error"]["message"]
@@ -142,6 +143,8 @@ def test_bad_input_gets_one_error_shape_with_a_precise_message(client):
     assert client.get("/v1/handoffs/h-missing", headers=ADA).json()["error"]["code"] == "not_found"
     bad_filter = client.get("/v1/handoffs?state=open", headers=ADA)
     assert bad_filter.status_code == 422 and "'open'" in bad_filter.json()["error"]["message"]
+    resume = client.get("/v1/events", headers={**ADA, "Last-Event-ID": "yesterday"})
+    assert resume.status_code == 422 and "Last-Event-ID" in resume.json()["error"]["message"]
     # nothing of the refused requests was stored
     assert client.get("/v1/conversations/c-10", headers=BOT).status_code == 404
 

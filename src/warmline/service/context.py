@@ -14,7 +14,6 @@ import sqlalchemy as sa
 
 from ..config import load_policy
 from ..engine import Engine
-from ..errors import WarmlineError
 from ..settings import Settings
 from ..store.db import writer
 

@@ -21,6 +21,15 @@ def after(conn: sa.Connection, last_id: int, limit: int = 200) -> list[dict[str,
     return [as_dict(r) for r in rows]
 
 
+def latest_id(conn: sa.Connection) -> int:
+    return conn.execute(sa.select(sa.func.max(events.c.id))).scalar() or 0
+
+
+def of_handoff(conn: sa.Connection, handoff_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(sa.select(events).where(events.c.handoff_id == handoff_id).order_by(events.c.id))
+    return [as_dict(r) for r in rows]
+
+
 def as_dict(row) -> dict[str, Any]:
     return {"id": row.id, "at": iso(row.at), "kind": row.kind, "conversation_id": row.conversation_id,
             "handoff_id": row.handoff_id, "actor": row.actor, "data": row.data}

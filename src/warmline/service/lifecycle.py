@@ -6,7 +6,6 @@ exactly one gets it; the other gets a 409 naming who has it.
 """
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -178,11 +177,8 @@ def get(ctx: Context, handoff_id: str) -> dict:
         row = conn.execute(sa.select(handoffs).where(handoffs.c.id == handoff_id)).one_or_none()
         if row is None:
             raise NotFound(f"no handoff {handoff_id!r}")
-        history = conn.execute(sa.select(events.events).where(events.events.c.handoff_id == handoff_id)
-                               .order_by(events.events.c.id)).all()
-    out = as_dict(row)
-    out["events"] = [events.as_dict(e) for e in history]
-    return out
+        history = events.of_handoff(conn, handoff_id)
+    return {**as_dict(row), "events": history}
 
 
 def as_dict(row) -> dict:

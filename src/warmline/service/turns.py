@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..core.engine import decide
-from ..core.model import Customer, Decision, Message
+from ..core.model import Decision, Message
 from ..core.state import after_other_message
 from ..store.codec import decode_state, encode_state
 from ..store.tables import conversations, decisions, messages

@@ -8,6 +8,7 @@ import json
 from fastapi import APIRouter, Request
 from sse_starlette import EventSourceResponse
 
+from ..errors import InvalidRequest
 from ..service import events
 from .api import Ctx, Who, STAFF
 
@@ -18,11 +19,13 @@ POLL_S = 0.5
 @router.get("/events", tags=["agent"], summary="Live handoff and conversation events (Server-Sent Events)")
 async def stream(request: Request, ctx: Ctx, who: Who, after: int | None = None):
     who.require(*STAFF)
-    last = after if after is not None else int(request.headers.get("last-event-id", "0") or 0)
+    resume = request.headers.get("last-event-id", "0") or "0"
+    if not resume.isdigit():
+        raise InvalidRequest(f"Last-Event-ID {resume!r} is not an event id (a whole number)")
+    last = after if after is not None else int(resume)
     if after is None and "last-event-id" not in request.headers:
         with ctx.db.connect() as conn:   # a new client starts from now, not from the beginning of time
-            last = conn.execute(events.events.select().with_only_columns(
-                events.events.c.id).order_by(events.events.c.id.desc()).limit(1)).scalar() or 0
+            last = events.latest_id(conn)
 
     async def feed():
         nonlocal last
