@@ -133,6 +133,9 @@ def test_bad_input_gets_one_error_shape_with_a_precise_message(client):
     assert malformed.status_code == 422
     assert malformed.json()["error"]["code"] == "invalid_request"
     assert "malformed JSON" in malformed.json()["error"]["message"]
+    plain = client.post(url, content=b'{"message": {"text": "hi"}}', headers={**BOT, "content-type": "text/plain"})
+    assert "Content-Type: application/json" in plain.json()["error"]["message"]
+    assert "required" in client.post(url, headers=BOT).json()["error"]["message"]
     typo = client.post(url, json={"message": {"txt": "hi"}}, headers=BOT).json()["error"]
     assert any(p["path"] == "message.txt" and "unknown field" in p["message"] for p in typo["problems"])
     binary = client.post(url, json={"message": {"text": "PK\x03\x04\x00\x00"}}, headers=BOT)

@@ -139,6 +139,11 @@ class Observe:
 
 
 def _plain(e: dict) -> str:
+    if tuple(e["loc"]) == ("body",):
+        if e["type"] == "missing":
+            return "a JSON object is required as the request body (see /docs)"
+        if e["type"] in ("model_attributes_type", "dict_type"):
+            return "the body must be a JSON object, sent with Content-Type: application/json"
     if e["type"] == "extra_forbidden":
         return "unknown field (check the spelling; see /docs for the fields)"
     if e["type"] == "json_invalid":
