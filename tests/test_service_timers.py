@@ -157,3 +157,26 @@ def test_a_restart_loses_no_handoff_and_no_timer(service):
         states = conn.execute(sa.select(timers.c.purpose, timers.c.state)).all()
     assert (f"sla:{h}:0", "done") in states and (f"sla:{h}:1", "pending") in states
     restarted.db.dispose()
+
+
+def test_estimated_waits_follow_recent_claims_per_priority(service):
+    from warmline.service.handoffs import wait_estimates
+    for i in range(5):                                   # urgent ones are taken in 30 s
+        h = turn(service, f"hi-{i}", ANGRY)["handoff_id"]
+        assert lifecycle.get(service, h)["priority"] == "high"
+        service.clock.advance(30)
+        lifecycle.claim(service, h, ADA)
+        lifecycle.close(service, h, ADA, "resolved")
+    for i in range(5):                                   # the rest wait ten minutes
+        h = turn(service, f"med-{i}", "can I talk to a person about my plan")["handoff_id"]
+        assert lifecycle.get(service, h)["priority"] == "medium"
+        service.clock.advance(600)
+        lifecycle.claim(service, h, ADA)
+        lifecycle.close(service, h, ADA, "resolved")
+    service.caches.clear()
+    estimates = wait_estimates(service, service.clock.now())
+    assert (estimates["support:high"].low_s, estimates["support:high"].basis) == (30, "recent claims")
+    assert estimates["support:medium"].low_s == 600
+    assert 30 < estimates["support"].low_s <= 600
+    decided = turn(service, "next", "can I talk to a person about my plan")
+    assert decided["handoff"]["estimated_wait_s"] == estimates["support:medium"].typical_s

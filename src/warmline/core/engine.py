@@ -174,7 +174,8 @@ def _handoff(policy: CompiledPolicy, outcome: Outcome, queue: str, now: datetime
     first_response = spec.first_response_s.get(outcome.priority, spec.first_response_s.get("medium", 300))
     sla_due = hours.add_business_time(cal, now, first_response)
     if open_now:
-        wait = int(queue_waits.get(queue, spec.expected_wait_s))
+        # the live estimate for this queue and priority, else for the queue, else the policy's
+        wait = int(queue_waits.get(f"{queue}:{outcome.priority}", queue_waits.get(queue, spec.expected_wait_s)))
         alternatives = tuple(spec.alternatives) if wait > spec.alternatives_after_s else ()
         handoff = Handoff(queue, outcome.priority, outcome.timing, False, wait, sla_due, None, outcome.wait_s,
                           tuple(trace.get("route", {}).get("also_notify", ())), alternatives)

@@ -63,6 +63,7 @@ class Context:
     clock: Clock = field(default_factory=SystemClock)
     _write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     key_cache: dict = field(default_factory=dict, repr=False)     # API key hash -> (principal, valid until)
+    caches: dict = field(default_factory=dict, repr=False)        # per-process figures kept a few seconds
 
     def __post_init__(self) -> None:
         self._writer = writer(self.db)

@@ -19,16 +19,15 @@ from .context import Context
 from .waits import WaitBoard
 
 STALLED_AFTER_S = 120
-_board = WaitBoard()
 
 
 def queue_waits(ctx: Context, now: datetime) -> dict[str, int]:
     """Per queue, the wait the core tells the customer (queues with no basis fall back to the policy's)."""
-    return {q: e.typical_s for q, e in _board.estimates(ctx, now).items() if e.basis != "no agents online"}
+    return {q: e.typical_s for q, e in wait_estimates(ctx, now).items() if e.basis != "no agents online"}
 
 
 def wait_estimates(ctx: Context, now: datetime):
-    return _board.estimates(ctx, now)
+    return ctx.caches.setdefault("waits", WaitBoard()).estimates(ctx, now)
 
 
 def utc(value: datetime | None) -> datetime | None:

@@ -9,7 +9,8 @@ from typing import Mapping
 
 import sqlalchemy as sa
 
-from ..core.waits import WaitEstimate, estimate
+from ..core.model import PRIORITIES
+from ..core.waits import MIN_SAMPLES, WaitEstimate, estimate
 from ..store.tables import agents, handoffs
 from .context import Context
 
@@ -36,22 +37,34 @@ class WaitBoard:
 
 
 def compute(ctx: Context, now: datetime) -> dict[str, WaitEstimate]:
+    """Per queue ("billing") and per queue and priority ("billing:high"). A priority's own recent claims when
+    there are enough, else the queue's; Erlang C counts only the traffic served before it (its priority and
+    higher), since agents take the queue in priority order."""
     policy = ctx.policies.engine.policy
     with ctx.db.connect() as conn:
-        claimed = conn.execute(sa.select(handoffs.c.queue, handoffs.c.queued_at, handoffs.c.claimed_at)
+        claimed = conn.execute(sa.select(handoffs.c.queue, handoffs.c.priority, handoffs.c.queued_at,
+                                         handoffs.c.claimed_at)
                                .where(handoffs.c.claimed_at >= now - timedelta(hours=2),
                                       handoffs.c.queued_at.is_not(None))).all()
-        arrivals = dict(conn.execute(sa.select(handoffs.c.queue, sa.func.count())
-                                     .where(handoffs.c.queued_at >= now - timedelta(hours=1))
-                                     .group_by(handoffs.c.queue)).all())
+        arrivals = conn.execute(sa.select(handoffs.c.queue, handoffs.c.priority, sa.func.count())
+                                .where(handoffs.c.queued_at >= now - timedelta(hours=1))
+                                .group_by(handoffs.c.queue, handoffs.c.priority)).all()
         handled = conn.execute(sa.select(handoffs.c.claimed_at, handoffs.c.closed_at)
                                .where(handoffs.c.closed_at >= now - timedelta(days=1),
                                       handoffs.c.claimed_at.is_not(None))).all()
         online = conn.execute(sa.select(agents.c.queues, agents.c.capacity).where(agents.c.status == "online")).all()
-    handle_s = (sum((c - s).total_seconds() for s, c in handled) / len(handled)) if handled else DEFAULT_HANDLE_S
+    handle_s = max(1.0, (sum((c - s).total_seconds() for s, c in handled) / len(handled)) if handled
+                   else DEFAULT_HANDLE_S)
     out = {}
     for name, spec in policy.queues.items():
-        waits = [(c - q).total_seconds() for queue, q, c in claimed if queue == name]
         staffed = sum(1 for queues, _capacity in online if not queues or name in queues)
-        out[name] = estimate(waits, staffed, arrivals.get(name, 0), max(handle_s, 1.0), spec.expected_wait_s)
+        waits = {p: [(c - q).total_seconds() for queue, prio, q, c in claimed if queue == name and prio == p]
+                 for p in PRIORITIES}
+        everyone = [w for ws in waits.values() for w in ws]
+        came = {p: sum(n for queue, prio, n in arrivals if queue == name and prio == p) for p in PRIORITIES}
+        out[name] = estimate(everyone, staffed, sum(came.values()), handle_s, spec.expected_wait_s)
+        for rank, priority in enumerate(PRIORITIES):
+            own = waits[priority] if len(waits[priority]) >= MIN_SAMPLES else everyone
+            ahead = sum(came[p] for p in PRIORITIES[rank:])
+            out[f"{name}:{priority}"] = estimate(own, staffed, ahead, handle_s, spec.expected_wait_s)
     return out

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from .. import metrics
-from ..core.model import Message
+from ..core.model import PRIORITIES, Message
 from ..errors import InvalidRequest, TooLarge
 from ..service import access, imports, lifecycle, queries
 from ..service.access import Principal
@@ -173,7 +173,9 @@ def queues(ctx: Ctx, who: Who) -> dict[str, Any]:
     policy = ctx.policies.engine.policy
     waits = wait_estimates(ctx, ctx.clock.now())
     return {"queues": [{"name": name, "team": spec.team, "overflow": spec.overflow,
-                        "estimated_wait": waits[name].as_dict() if name in waits else None}
+                        "estimated_wait": waits[name].as_dict() if name in waits else None,
+                        "by_priority": {p: waits[f"{name}:{p}"].as_dict() for p in PRIORITIES
+                                        if f"{name}:{p}" in waits}}
                        for name, spec in policy.queues.items()]}
 
 
