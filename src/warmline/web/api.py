@@ -12,7 +12,8 @@ from fastapi.concurrency import run_in_threadpool
 from .. import metrics
 from ..core.model import PRIORITIES, Message
 from ..errors import InvalidRequest, TooLarge
-from ..service import access, imports, lifecycle, queries
+from ..core.briefing import to_html, to_markdown
+from ..service import access, briefings, imports, lifecycle, queries
 from ..service.access import Principal
 from ..service.context import Context
 from ..service.handoffs import wait_estimates
@@ -116,6 +117,20 @@ def list_handoffs(ctx: Ctx, who: Who, state: Annotated[list[str] | None, Query()
 def get_handoff(handoff_id: str, ctx: Ctx, who: Who) -> dict[str, Any]:
     who.require("bot", *STAFF)
     return lifecycle.get(ctx, handoff_id)
+
+
+@router.get("/handoffs/{handoff_id}/briefing", tags=["agent"],
+            summary="The agent briefing: why, who, intent, what was tried, where it stalled, sentiment, facts")
+def briefing(handoff_id: str, ctx: Ctx, who: Who, format: str = "json") -> Response:
+    who.require(*STAFF)
+    made = briefings.for_handoff(ctx, handoff_id)
+    if format == "json":
+        return Response(json.dumps(made.as_dict(), ensure_ascii=False, default=str), media_type="application/json")
+    if format == "markdown":
+        return Response(to_markdown(made), media_type="text/markdown; charset=utf-8")
+    if format == "html":
+        return Response(to_html(made), media_type="text/html; charset=utf-8")
+    raise InvalidRequest(f"format {format!r} is not one of json, markdown, html")
 
 
 @router.post("/handoffs/{handoff_id}/claim", tags=["agent"], summary="Take a handoff (exactly one agent gets it)")
