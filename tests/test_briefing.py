@@ -66,3 +66,17 @@ def test_html_escapes_what_the_customer_wrote(client):
     handoff = client.get("/v1/handoffs", headers=ADA).json()["handoffs"][0]["id"]
     page = client.get(f"/v1/handoffs/{handoff}/briefing?format=html", headers=ADA).text
     assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_a_redacted_briefing_keeps_no_personal_detail_and_the_original_stays(client):
+    client.post("/v1/conversations/p-1/turns", headers=BOT, json={
+        "message": {"text": "I want a human. Card 4242 4242 4242 4242 was charged, mail me at kim@example.com"},
+        "customer": {"name": "Kim", "email": "kim@example.com"}})
+    handoff = client.get("/v1/handoffs", headers=ADA).json()["handoffs"][0]["id"]
+    url = f"/v1/handoffs/{handoff}/briefing"
+    redacted = client.get(url + "?redact=all&format=markdown", headers=ADA).text
+    assert "4242 4242" not in redacted and "kim@example.com" not in redacted
+    assert "[card ending 4242]" in redacted and "[email]" in redacted
+    assert "kim@example.com" in client.get(url, headers=ADA).text       # agents see the stored original
+    bad = client.get(url + "?redact=emails", headers=ADA)
+    assert bad.status_code == 422 and "'emails'" in bad.json()["error"]["message"]

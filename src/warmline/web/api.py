@@ -13,6 +13,7 @@ from .. import metrics
 from ..core.model import PRIORITIES, Message
 from ..errors import InvalidRequest, TooLarge
 from ..core.briefing import to_html, to_markdown
+from ..core.redact import KINDS, redact_briefing
 from ..service import access, briefings, imports, lifecycle, queries
 from ..service.access import Principal
 from ..service.context import Context
@@ -121,9 +122,17 @@ def get_handoff(handoff_id: str, ctx: Ctx, who: Who) -> dict[str, Any]:
 
 @router.get("/handoffs/{handoff_id}/briefing", tags=["agent"],
             summary="The agent briefing: why, who, intent, what was tried, where it stalled, sentiment, facts")
-def briefing(handoff_id: str, ctx: Ctx, who: Who, format: str = "json") -> Response:
+def briefing(handoff_id: str, ctx: Ctx, who: Who, format: str = "json", redact: str | None = None) -> Response:
+    """`redact`: `all` or a comma-separated list of email, phone, card, iban, national_id, ip (the stored
+    original is what agents see without it)."""
     who.require(*STAFF)
     made = briefings.for_handoff(ctx, handoff_id)
+    if redact:
+        kinds = KINDS if redact == "all" else tuple(k.strip() for k in redact.split(","))
+        unknown = [k for k in kinds if k not in KINDS]
+        if unknown:
+            raise InvalidRequest(f"redact: unknown kind {unknown[0]!r} (kinds: all, {', '.join(KINDS)})")
+        made = redact_briefing(made, kinds)
     if format == "json":
         return Response(json.dumps(made.as_dict(), ensure_ascii=False, default=str), media_type="application/json")
     if format == "markdown":
