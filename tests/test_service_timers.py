@@ -11,7 +11,8 @@ from warmline.config.load import default_text
 from warmline.core.model import Message
 from warmline.service import lifecycle, queries
 from warmline.service.access import Principal
-from warmline.service.handoffs import HANDLERS
+from warmline.service.handoffs import handlers
+HANDLERS = handlers()
 from warmline.service.timers import claim_due, run, run_due
 from warmline.service.turns import post_turn
 from warmline.settings import Settings

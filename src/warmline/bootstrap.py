@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from .connectors.config import load_destinations
 from .service.context import Clock, Context, Policies, SystemClock
 from .settings import Settings
 from .store.db import migrate, open_database
@@ -20,8 +21,10 @@ def build(settings: Settings, clock: Clock | None = None, migrate_schema: bool =
         before, after = migrate(db)
         if before != after:
             log.info("database migrated", extra={"from": before, "to": after})
-    ctx = Context(db=db, policies=Policies(settings.policy_path, settings.semantic), settings=settings,
-                  clock=clock or SystemClock())
+    policies = Policies(settings.policy_path, settings.semantic)
+    destinations = load_destinations(settings.destinations_path, set(policies.engine.policy.queues))
+    ctx = Context(db=db, policies=policies, settings=settings, clock=clock or SystemClock(),
+                  destinations=destinations)
     if settings.admin_key:
         from .service.access import ensure_key
         ensure_key(ctx, "admin (WARMLINE_ADMIN_KEY)", "admin", settings.admin_key, ctx.clock.now())

@@ -77,12 +77,12 @@ def serve(
 def worker_command(database: Optional[str] = typer.Option(None, "--database", help="Database URL.")) -> None:
     """Run only the timer worker (several may run; each timer fires once)."""
     from . import logs
-    from .service.handoffs import HANDLERS
+    from .service.handoffs import handlers
     from .service.timers import Worker
     settings = _settings(database_url=database)
     logs.configure(settings.log_level)
     ctx = _build(settings)
-    runner = Worker(ctx, HANDLERS)
+    runner = Worker(ctx, handlers())
     signal.signal(signal.SIGTERM, lambda *_: runner.stop(0))
     typer.echo(f"worker running on {ctx.db.url.render_as_string()} (Ctrl-C to stop)", err=True)
     try:

@@ -10,7 +10,7 @@ from ..store.tables import conversations, decisions, handoffs, messages
 from ..transcripts import customer_from
 from .context import Context
 from .handoffs import utc
-from .lifecycle import as_dict as handoff_dict
+from .handoffs import handoff_view as handoff_dict
 
 
 def for_handoff(ctx: Context, handoff_id: str) -> core_briefing.Briefing:

@@ -64,6 +64,7 @@ class Context:
     _write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     key_cache: dict = field(default_factory=dict, repr=False)     # API key hash -> (principal, valid until)
     caches: dict = field(default_factory=dict, repr=False)        # per-process figures kept a few seconds
+    destinations: dict = field(default_factory=dict)              # name -> connectors.config.Destination
 
     def __post_init__(self) -> None:
         self._writer = writer(self.db)

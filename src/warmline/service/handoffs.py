@@ -102,7 +102,13 @@ def after_decision(ctx: Context, conn: sa.Connection, decision: Decision, custom
     events.record(conn, "handoff.created", now, conversation_id=decision.conversation_id, handoff_id=handoff_id,
                   state=state, queue=h.queue, priority=h.priority, triggers=list(decision.triggers),
                   customer=customer.get("name"))
+    _outbox().enqueue(ctx, conn, "handoff.created", handoff_id, h.queue, now)
     return outcome
+
+
+def _outbox():
+    from . import outbox   # outbox reads briefings, which read handoffs: imported when first needed
+    return outbox
 
 
 def link_decision(conn: sa.Connection, handoff_id: str, decision_id: int) -> None:
@@ -198,6 +204,7 @@ def on_sla_due(ctx: Context, conn: sa.Connection, payload: dict[str, Any], now: 
     events.record(conn, "handoff.sla_breached", now, conversation_id=row.conversation_id, handoff_id=row.id,
                   step=step, queue=queue, priority=priority, was_queue=row.queue, was_priority=row.priority,
                   notify="supervisors")
+    _outbox().enqueue(ctx, conn, "handoff.sla_breached", row.id, queue, now, step=step, was_queue=row.queue)
     if step < 4:
         timers.schedule(conn, "handoff.sla", f"sla:{row.id}:{step}", next_due, now, handoff_id=row.id, step=step)
 
@@ -221,5 +228,23 @@ def on_stalled(ctx: Context, conn: sa.Connection, payload: dict[str, Any], now: 
                   waited_s=STALLED_AFTER_S)
 
 
+def handoff_view(row) -> dict:
+    """A handoff row as the API shows it."""
+    return {
+        "id": row.id, "conversation_id": row.conversation_id, "state": row.state, "queue": row.queue,
+        "priority": row.priority, "timing": row.timing, "triggers": row.triggers, "agent_id": row.agent_id,
+        "ladder_step": row.ladder_step, "choice": row.choice, "contact": row.contact, "ticket": row.ticket,
+        "details": row.details,
+        "csat": row.csat, "appropriate": row.appropriate, "feedback_note": row.feedback_note,
+        **{k: events.iso(utc(getattr(row, k))) for k in ("created_at", "queued_at", "sla_due", "follow_up_at",
+                                                          "claimed_at", "closed_at")},
+    }
+
+
 HANDLERS = {"handoff.wait": on_wait_elapsed, "handoff.follow_up": on_follow_up, "handoff.sla": on_sla_due,
             "conversation.stalled": on_stalled}
+
+
+def handlers() -> dict:
+    """Every timer kind the worker runs, deliveries included."""
+    return {**HANDLERS, "deliver": _outbox().deliver}

@@ -14,10 +14,10 @@ from ..core import hours
 from ..core.model import Message
 from ..errors import Conflict, Forbidden, InvalidRequest, NotFound
 from ..store.tables import agents, handoffs
-from . import events, timers
+from . import events, outbox, timers
 from .access import Principal
 from .context import Context
-from .handoffs import tell_customer, utc
+from .handoffs import handoff_view, tell_customer
 from .turns import add_message
 
 CLAIMABLE = ("collecting", "queued", "waiting", "ticket")
@@ -63,6 +63,7 @@ def claim(ctx: Context, handoff_id: str, who: Principal) -> dict:
             timers.cancel(conn, purpose)
         events.record(conn, "handoff.claimed", now, conversation_id=row.conversation_id, handoff_id=handoff_id,
                       actor=who.label, agent=agent.name)
+        outbox.enqueue(ctx, conn, "handoff.claimed", handoff_id, row.queue, now, agent=agent.name)
         team = ctx.policies.engine.policy.queues[row.queue].team if row.queue in ctx.policies.engine.policy.queues \
             else "our team"
         tell_customer(ctx, conn, row.conversation_id, f"{agent.name} from the {team} has joined the conversation.",
@@ -122,6 +123,7 @@ def close(ctx: Context, handoff_id: str, who: Principal, outcome: str, note: str
                             event="handback"), who.label, now)
         events.record(conn, f"handoff.{outcome}", now, conversation_id=row.conversation_id, handoff_id=handoff_id,
                       actor=who.label, note=note)
+        outbox.enqueue(ctx, conn, f"handoff.{outcome}", handoff_id, row.queue, now)
     return get(ctx, handoff_id)
 
 
@@ -178,16 +180,4 @@ def get(ctx: Context, handoff_id: str) -> dict:
         if row is None:
             raise NotFound(f"no handoff {handoff_id!r}")
         history = events.of_handoff(conn, handoff_id)
-    return {**as_dict(row), "events": history}
-
-
-def as_dict(row) -> dict:
-    return {
-        "id": row.id, "conversation_id": row.conversation_id, "state": row.state, "queue": row.queue,
-        "priority": row.priority, "timing": row.timing, "triggers": row.triggers, "agent_id": row.agent_id,
-        "ladder_step": row.ladder_step, "choice": row.choice, "contact": row.contact, "ticket": row.ticket,
-        "details": row.details,
-        "csat": row.csat, "appropriate": row.appropriate, "feedback_note": row.feedback_note,
-        **{k: events.iso(utc(getattr(row, k))) for k in ("created_at", "queued_at", "sla_due", "follow_up_at",
-                                                          "claimed_at", "closed_at")},
-    }
+    return {**handoff_view(row), "events": history}

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from ..core.model import PRIORITIES
 from ..errors import InvalidRequest, NotFound
 from ..store.tables import conversations, decisions, handoffs, messages
-from . import lifecycle
+from .handoffs import handoff_view
 from .events import iso
 from .handoffs import utc
 
@@ -34,7 +34,7 @@ def conversation(ctx, conversation_id: str) -> dict:
         "messages": [{"index": m.idx, "role": m.role, "text": m.text, "at": iso(utc(m.at)), "author": m.author,
                       "client_message_id": m.client_message_id, **m.meta} for m in msgs],
         "decisions": [{**d.body, "policy": d.policy, "decided_at": iso(utc(d.created_at))} for d in decs],
-        "handoffs": [lifecycle.as_dict(h) for h in hands],
+        "handoffs": [handoff_view(h) for h in hands],
     }
 
 
@@ -66,4 +66,4 @@ def list_handoffs(ctx, state: list[str] | None, queue: list[str] | None, priorit
     else:
         raise InvalidRequest(f"order {order!r} is not one of queue, newest")
     with ctx.db.connect() as conn:
-        return [lifecycle.as_dict(r) for r in conn.execute(query.limit(limit))]
+        return [handoff_view(r) for r in conn.execute(query.limit(limit))]

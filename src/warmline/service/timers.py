@@ -57,28 +57,48 @@ def claim_due(ctx: Context, now: datetime, limit: int = 20) -> list[Any]:
 
 
 def run(ctx: Context, row: Any, handlers: dict[str, Handler], now: datetime) -> str:
-    """Run one claimed timer; 'done', 'superseded', 'retry' or 'dead'."""
+    """Run one claimed timer; 'done', 'superseded', 'retry' or 'dead'. A handler marked `external` (it talks to
+    the outside world) runs outside any transaction; the row is marked done after it succeeds."""
+    handler = handlers[row.kind]
+    if getattr(handler, "external", False):
+        try:
+            handler(ctx, dict(row.payload), now, row.attempts)
+        except Exception as exc:
+            return _failed(ctx, row, exc, now)
+        with ctx.begin() as conn:
+            finished = conn.execute(_finish(row, now))
+        return "done" if finished.rowcount == 1 else "superseded"
     try:
         with ctx.begin() as conn:
-            finished = conn.execute(
-                timers.update().where(timers.c.id == row.id, timers.c.state == "running",
-                                      timers.c.attempts == row.attempts)
-                .values(state="done", done_at=now, lease_until=None))
-            if finished.rowcount != 1:
+            if conn.execute(_finish(row, now)).rowcount != 1:
                 raise _Superseded()
-            handlers[row.kind](ctx, conn, dict(row.payload), now)
+            handler(ctx, conn, dict(row.payload), now)
         return "done"
     except _Superseded:
         return "superseded"
-    except Exception as exc:  # a failing timer is retried with backoff, then kept as dead for a person to see
-        log.warning("timer %s (%s) failed on attempt %d: %s", row.purpose, row.kind, row.attempts, exc)
-        dead = row.attempts >= MAX_ATTEMPTS
-        backoff = min(3600.0, 2 ** row.attempts) * random.uniform(0.5, 1.0)
-        with ctx.begin() as conn:
-            conn.execute(timers.update().where(timers.c.id == row.id, timers.c.attempts == row.attempts)
-                         .values(state="dead" if dead else "pending", lease_until=None,
-                                 due_at=now + timedelta(seconds=backoff), last_error=f"{type(exc).__name__}: {exc}"))
-        return "dead" if dead else "retry"
+    except Exception as exc:
+        return _failed(ctx, row, exc, now)
+
+
+def _finish(row: Any, now: datetime):
+    """Done, if this worker's claim is still the current one (its attempt number is the fencing token)."""
+    return (timers.update().where(timers.c.id == row.id, timers.c.state == "running",
+                                  timers.c.attempts == row.attempts)
+            .values(state="done", done_at=now, lease_until=None))
+
+
+def _failed(ctx: Context, row: Any, exc: Exception, now: datetime) -> str:
+    """Retried with exponential backoff and jitter (or the peer's Retry-After), then kept as dead for a person
+    to see; a failure that will repeat itself (Permanent) is dead at once."""
+    log.warning("timer %s (%s) failed on attempt %d: %s", row.purpose, row.kind, row.attempts, exc)
+    dead = row.attempts >= MAX_ATTEMPTS or getattr(exc, "permanent", False)
+    after = getattr(exc, "after_s", None)
+    backoff = after if after is not None else min(3600.0, 2 ** row.attempts) * random.uniform(0.5, 1.0)
+    with ctx.begin() as conn:
+        conn.execute(timers.update().where(timers.c.id == row.id, timers.c.attempts == row.attempts)
+                     .values(state="dead" if dead else "pending", lease_until=None,
+                             due_at=now + timedelta(seconds=backoff), last_error=f"{type(exc).__name__}: {exc}"))
+    return "dead" if dead else "retry"
 
 
 class _Superseded(Exception):

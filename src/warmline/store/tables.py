@@ -143,3 +143,20 @@ api_keys = sa.Table(
     sa.Column("created_at", Time, nullable=False),
     sa.Column("revoked_at", Time),
 )
+
+deliveries = sa.Table(
+    "deliveries", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(300), nullable=False),            # idempotency key: destination:handoff:event
+    sa.Column("destination", sa.String(100), nullable=False),
+    sa.Column("handoff_id", sa.String(40)),
+    sa.Column("event", sa.String(50), nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("at", Time, nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False),          # delivered, failed, dead
+    sa.Column("status", sa.Integer),                              # the peer's HTTP status, if any
+    sa.Column("error", sa.Text),
+    sa.Column("duration_ms", sa.Integer),
+    sa.Index("ix_deliveries_handoff", "handoff_id"),
+    sa.Index("ix_deliveries_key", "key"),
+)

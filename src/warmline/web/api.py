@@ -14,7 +14,7 @@ from ..core.model import PRIORITIES, Message
 from ..errors import InvalidRequest, TooLarge
 from ..core.briefing import to_html, to_markdown
 from ..core.redact import KINDS, redact_briefing
-from ..service import access, briefings, imports, lifecycle, queries
+from ..service import access, briefings, imports, lifecycle, outbox, queries
 from ..service.access import Principal
 from ..service.context import Context
 from ..service.handoffs import wait_estimates
@@ -140,6 +140,20 @@ def briefing(handoff_id: str, ctx: Ctx, who: Who, format: str = "json", redact: 
     if format == "html":
         return Response(to_html(made), media_type="text/html; charset=utf-8")
     raise InvalidRequest(f"format {format!r} is not one of json, markdown, html")
+
+
+@router.get("/handoffs/{handoff_id}/deliveries", tags=["agent"],
+            summary="Deliveries of this handoff to its destinations: state, and every attempt")
+def deliveries(handoff_id: str, ctx: Ctx, who: Who) -> dict[str, Any]:
+    who.require(*STAFF)
+    return outbox.of_handoff(ctx, handoff_id)
+
+
+@router.post("/handoffs/{handoff_id}/redeliver", tags=["supervisor"],
+             summary="Deliver again (a dead letter, once the destination is fixed); same idempotency keys")
+def redeliver(handoff_id: str, ctx: Ctx, who: Who, destination: str | None = None) -> dict[str, Any]:
+    who.require("supervisor")
+    return {"scheduled": outbox.redeliver(ctx, handoff_id, destination)}
 
 
 @router.post("/handoffs/{handoff_id}/claim", tags=["agent"], summary="Take a handoff (exactly one agent gets it)")

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__, metrics
 from ..errors import HTTP_STATUS, WarmlineError
 from ..service.context import Context
-from ..service.handoffs import HANDLERS
+from ..service.handoffs import handlers
 from ..service.timers import Worker
 from . import api, sse
 
@@ -46,7 +46,7 @@ def create_app(ctx: Context, run_worker: bool | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        worker = Worker(ctx, HANDLERS) if run_worker else None
+        worker = Worker(ctx, handlers()) if run_worker else None
         if worker:
             worker.start()
         yield
