@@ -80,3 +80,33 @@ def test_a_redacted_briefing_keeps_no_personal_detail_and_the_original_stays(cli
     assert "kim@example.com" in client.get(url, headers=ADA).text       # agents see the stored original
     bad = client.get(url + "?redact=emails", headers=ADA)
     assert bad.status_code == 422 and "'emails'" in bad.json()["error"]["message"]
+
+
+class Shouty:
+    """A stand-in for a plugged-in summariser (an LLM behind an API, in real use)."""
+
+    def summarise(self, briefing):
+        if briefing.customer.get("name") == "Broken":
+            raise RuntimeError("model service down")
+        return briefing.intent.upper()
+
+
+def test_a_configured_summariser_replaces_the_extractive_one_and_its_failure_does_not(client, service):
+    from warmline.bootstrap import load_summariser
+    from warmline.settings import SettingsError
+    service.summariser = load_summariser("test_briefing:Shouty")
+    for name in ("Kim", "Broken"):
+        client.post(f"/v1/conversations/s-{name}/turns", headers=BOT, json={
+            "message": {"text": "I want to talk to a human"}, "customer": {"name": name}})
+    by_name = {}
+    for h in client.get("/v1/handoffs", headers=ADA).json()["handoffs"]:
+        b = client.get(f"/v1/handoffs/{h['id']}/briefing", headers=ADA).json()
+        by_name[b["customer"]["name"]] = b["summary"]
+    assert by_name["Kim"] == by_name["Kim"].upper() and by_name["Kim"].startswith("ASKED FOR A PERSON")
+    assert by_name["Broken"].startswith("Broken wrote:")
+    try:
+        load_summariser("nowhere:thing")
+    except SettingsError as exc:
+        assert "cannot load it" in exc.message
+    else:
+        raise AssertionError("a bad summariser setting must be refused")

@@ -24,11 +24,29 @@ def build(settings: Settings, clock: Clock | None = None, migrate_schema: bool =
     policies = Policies(settings.policy_path, settings.semantic)
     destinations = load_destinations(settings.destinations_path, set(policies.engine.policy.queues))
     ctx = Context(db=db, policies=policies, settings=settings, clock=clock or SystemClock(),
-                  destinations=destinations)
+                  destinations=destinations, summariser=load_summariser(settings.summariser))
     if settings.admin_key:
         from .service.access import ensure_key
         ensure_key(ctx, "admin (WARMLINE_ADMIN_KEY)", "admin", settings.admin_key, ctx.clock.now())
     return ctx
+
+
+def load_summariser(spec: str | None):
+    """WARMLINE_SUMMARISER=package.module:name, an object (or a class to instantiate with no arguments) with
+    `summarise(briefing) -> str`."""
+    if not spec:
+        return None
+    import importlib
+    from .settings import SettingsError
+    module_name, _, attribute = spec.partition(":")
+    try:
+        found = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise SettingsError(f"WARMLINE_SUMMARISER={spec!r}: cannot load it ({exc}); expected module:attribute")
+    summariser = found() if isinstance(found, type) else found
+    if not callable(getattr(summariser, "summarise", None)):
+        raise SettingsError(f"WARMLINE_SUMMARISER={spec!r} has no summarise(briefing) method")
+    return summariser
 
 
 def seed_demo(ctx: Context) -> None:

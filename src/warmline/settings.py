@@ -18,6 +18,7 @@ class Settings:
     database_url: str = "sqlite:///warmline.db"
     policy_path: str | None = None            # None: the embedded default policy
     destinations_path: str | None = None      # where handoffs are delivered (connectors); None: nowhere
+    summariser: str | None = None             # "module:attribute" of a briefing summariser; None: extractive
     semantic: str = "auto"                    # auto, on, off
     worker: bool = True                       # run the timer worker inside `serve`
     worker_poll_s: float = 0.5
@@ -30,7 +31,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> "Settings":
         env = os.environ if env is None else env
-        known = {"WARMLINE_DATABASE_URL", "WARMLINE_POLICY", "WARMLINE_DESTINATIONS", "WARMLINE_SEMANTIC", "WARMLINE_WORKER",
+        known = {"WARMLINE_DATABASE_URL", "WARMLINE_POLICY", "WARMLINE_DESTINATIONS", "WARMLINE_SUMMARISER", "WARMLINE_SEMANTIC", "WARMLINE_WORKER",
                  "WARMLINE_WORKER_POLL_S", "WARMLINE_LEASE_S", "WARMLINE_ADMIN_KEY", "WARMLINE_MAX_MESSAGE_CHARS",
                  "WARMLINE_LOG_LEVEL"}
         unknown = sorted(k for k in env if k.startswith("WARMLINE_") and k not in known)
@@ -41,6 +42,8 @@ class Settings:
             values["database_url"] = env["WARMLINE_DATABASE_URL"]
         if env.get("WARMLINE_POLICY"):
             values["policy_path"] = env["WARMLINE_POLICY"]
+        if env.get("WARMLINE_SUMMARISER"):
+            values["summariser"] = env["WARMLINE_SUMMARISER"]
         if env.get("WARMLINE_DESTINATIONS"):
             values["destinations_path"] = env["WARMLINE_DESTINATIONS"]
         if "WARMLINE_SEMANTIC" in env:

@@ -1,6 +1,9 @@
 """Briefings for handoffs, from what is stored: the transcript, the decisions with their traces, the profile."""
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
+
 import sqlalchemy as sa
 
 from ..core import briefing as core_briefing
@@ -10,6 +13,8 @@ from ..store.tables import conversations, decisions, handoffs, messages
 from ..transcripts import customer_from
 from .context import Context
 from .handoffs import utc
+
+log = logging.getLogger("warmline.briefings")
 from .handoffs import handoff_view as handoff_dict
 
 
@@ -26,8 +31,14 @@ def for_handoff(ctx: Context, handoff_id: str) -> core_briefing.Briefing:
                                                .order_by(decisions.c.turn))]
     transcript = [_message(r) for r in rows]
     segment = next((b.get("trace", {}).get("measures", {}).get("segment") for b in reversed(bodies)), None)
-    return core_briefing.build(h.conversation_id, transcript, bodies, customer_from(conversation.customer, "customer"),
+    made = core_briefing.build(h.conversation_id, transcript, bodies, customer_from(conversation.customer, "customer"),
                                handoff_dict(h), segment)
+    if ctx.summariser is not None:
+        try:
+            made = replace(made, summary=str(ctx.summariser.summarise(made)))
+        except Exception:   # a plugged-in summariser (a model service, say) failing keeps the extractive one
+            log.exception("the configured summariser failed; keeping the extractive summary")
+    return made
 
 
 def _message(row) -> Message:

@@ -65,6 +65,7 @@ class Context:
     key_cache: dict = field(default_factory=dict, repr=False)     # API key hash -> (principal, valid until)
     caches: dict = field(default_factory=dict, repr=False)        # per-process figures kept a few seconds
     destinations: dict = field(default_factory=dict)              # name -> connectors.config.Destination
+    summariser: object | None = None                              # a core.briefing.Summariser; None: extractive
 
     def __post_init__(self) -> None:
         self._writer = writer(self.db)
