@@ -16,6 +16,7 @@ def test_look_alikes_that_fail_their_checks_are_kept():
     text = "Order 1234 5678 9012 3456 on 2026-11-01, amount $150, ref DE00 1234 5678 9012 3456 78, ssn 000-12-3456"
     assert redact(text) == text                     # no Luhn, no IBAN checksum, an SSN area that does not exist
     assert luhn("4242424242424242") and not luhn("4242424242424241")
+    assert redact("listening on http://127.0.0.1:8080 and [::1]") == "listening on http://127.0.0.1:8080 and [::1]"
 
 
 def test_only_the_kinds_asked_for_and_nested_values():
@@ -23,3 +24,16 @@ def test_only_the_kinds_asked_for_and_nested_values():
     value = {"customer": {"email": "kim@example.com"}, "transcript": [{"text": "call 020 7946 0958"}]}
     assert redact_value(value, region="GB") == {"customer": {"email": "[email]"},
                                                 "transcript": [{"text": "call [phone]"}]}
+
+
+def test_log_lines_are_redacted():
+    import json
+    import logging
+
+    from warmline.logs import JsonFormatter
+    record = logging.makeLogRecord({"name": "warmline.timers", "levelname": "WARNING", "levelno": 30,
+                                    "msg": "delivery failed: HTTP 422: bad requester %s", "args": ("kim@example.com",),
+                                    "card": "4242 4242 4242 4242"})
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "delivery failed: HTTP 422: bad requester [email]"
+    assert line["card"] == "[card ending 4242]" and line["level"] == "warning"

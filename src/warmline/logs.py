@@ -6,6 +6,8 @@ import logging
 import sys
 from datetime import datetime, timezone
 
+from .core.redact import redact_value
+
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
@@ -16,7 +18,8 @@ class JsonFormatter(logging.Formatter):
         out.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
-        return json.dumps(out, default=str, ensure_ascii=False)
+        # logs never carry personal details: a peer's error body or an exception may quote a customer
+        return json.dumps(redact_value(out), default=str, ensure_ascii=False)
 
 
 def configure(level: str = "info") -> None:

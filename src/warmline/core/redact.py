@@ -52,10 +52,11 @@ def _spans(text: str, kinds: Iterable[str], region: str) -> list[tuple[int, int,
         for pattern in (_IPV4, _IPV6):
             for m in pattern.finditer(text):
                 try:
-                    ipaddress.ip_address(m.group(0))
+                    address = ipaddress.ip_address(m.group(0))
                 except ValueError:
                     continue
-                found.append((m.start(), m.end(), "[ip]"))
+                if not (address.is_loopback or address.is_unspecified):   # this machine's own, not a person's
+                    found.append((m.start(), m.end(), "[ip]"))
     if "phone" in kinds:
         taken = [(s, e) for s, e, _ in found]
         for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
