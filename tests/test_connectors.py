@@ -141,13 +141,13 @@ def test_chatwoot_gets_a_private_note_and_the_priority(ctx, tmp_path):
                   {"name": "Kim", "chatwoot_conversation_id": 41}, None)
         drain(ctx, rounds=2)
         paths = [r["path"] for r in peer.requests]
-        assert paths == ["/api/v1/accounts/3/conversations/41/messages",
-                         "/api/v1/accounts/3/conversations/41/toggle_priority",
-                         "/api/v1/accounts/3/conversations/41/assignments"]
-        note = json.loads(peer.requests[0]["body"])
+        assert paths == ["/api/v1/accounts/3/conversations/41/toggle_priority",
+                         "/api/v1/accounts/3/conversations/41/assignments",
+                         "/api/v1/accounts/3/conversations/41/messages"]
+        note = json.loads(peer.requests[2]["body"])
         assert note["private"] is True and note["message_type"] == "outgoing" and "**Why it escalated**" in note["content"]
-        assert peer.requests[0]["headers"]["api_access_token"] == "ct"
-        assert json.loads(peer.requests[2]["body"]) == {"team_id": 5}
+        assert peer.requests[2]["headers"]["api_access_token"] == "ct"
+        assert json.loads(peer.requests[1]["body"]) == {"team_id": 5}
     finally:
         peer.close()
 

@@ -89,10 +89,11 @@ class Chatwoot:
             raise Permanent("the customer profile has no chatwoot_conversation_id")
         h = delivery.handoff
         url = f"{self.base}/{conversation}"
-        status = post(self.client, f"{url}/messages", headers=self.headers, json={
-            "content": to_markdown(delivery.briefing), "message_type": "outgoing", "private": True}).status_code
+        # priority and team first: setting them again on a retry changes nothing; the note, which would appear
+        # twice, goes last, so it is sent again only if it was its own call that failed
         post(self.client, f"{url}/toggle_priority", headers=self.headers,
              json={"priority": CHATWOOT_PRIORITY.get(h.get("priority"), "medium")})
         if h.get("queue") in self.team_ids:
             post(self.client, f"{url}/assignments", headers=self.headers, json={"team_id": self.team_ids[h["queue"]]})
-        return status
+        return post(self.client, f"{url}/messages", headers=self.headers, json={
+            "content": to_markdown(delivery.briefing), "message_type": "outgoing", "private": True}).status_code
