@@ -30,6 +30,9 @@ replay: install
 
 $(VENV)/.test-installed: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
+	# the browser tests drive Debian's chromium (never `playwright install`)
+	@command -v chromium >/dev/null || (SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q chromium >/dev/null || ($$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null))
 	@touch $@
 
 test: $(VENV)/.test-installed

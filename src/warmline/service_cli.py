@@ -62,7 +62,7 @@ def serve(
                f"policy {ctx.policies.version} · semantic layer {ctx.policies.engine.semantic_status}", err=True)
     options = dict(host=host, port=port, access_log=False, log_config=None, timeout_graceful_shutdown=5)
     if workers == 1:
-        uvicorn.run(create_app(ctx), **options)
+        uvicorn.run(create_app(ctx, demo=demo), **options)
         return
     ctx.db.dispose()
     # each process builds its own context from the environment; pass on what the options changed

@@ -67,3 +67,11 @@ def list_handoffs(ctx, state: list[str] | None, queue: list[str] | None, priorit
         raise InvalidRequest(f"order {order!r} is not one of queue, newest")
     with ctx.db.connect() as conn:
         return [handoff_view(r) for r in conn.execute(query.limit(limit))]
+
+
+def customer_names(conn, conversation_ids: list[str]) -> dict[str, str | None]:
+    if not conversation_ids:
+        return {}
+    rows = conn.execute(sa.select(conversations.c.id, conversations.c.customer)
+                        .where(conversations.c.id.in_(set(conversation_ids))))
+    return {r.id: (r.customer or {}).get("name") for r in rows}

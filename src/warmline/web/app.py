@@ -3,6 +3,7 @@ framework's, leaves as {"error": {"code", "message", ...}}."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 import time
 import uuid
 from contextlib import asynccontextmanager
@@ -10,7 +11,8 @@ from contextlib import asynccontextmanager
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -19,7 +21,7 @@ from ..errors import HTTP_STATUS, WarmlineError
 from ..service.context import Context
 from ..service.handoffs import handlers
 from ..service.timers import Worker
-from . import api, sse
+from . import api, console, demo as demo_chat, sse
 
 log = logging.getLogger("warmline.http")
 MAX_BODY_BYTES = 1_000_000
@@ -41,7 +43,7 @@ def app_from_env() -> FastAPI:
     return create_app(build(settings, migrate_schema=False))
 
 
-def create_app(ctx: Context, run_worker: bool | None = None) -> FastAPI:
+def create_app(ctx: Context, run_worker: bool | None = None, demo: bool = False) -> FastAPI:
     run_worker = ctx.settings.worker if run_worker is None else run_worker
 
     @asynccontextmanager
@@ -59,6 +61,18 @@ def create_app(ctx: Context, run_worker: bool | None = None) -> FastAPI:
     app.state.ctx = ctx
     app.include_router(api.router)
     app.include_router(sse.router)
+    app.include_router(console.router)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    if demo:   # the customer chat page: open to anyone, so only on a demo server
+        app.include_router(demo_chat.router)
+
+    @app.get("/", include_in_schema=False)
+    def home():
+        return RedirectResponse("/demo" if demo else "/console", status_code=303)
+
+    @app.exception_handler(console.SignIn)
+    async def sign_in(_request: Request, _exc: console.SignIn):
+        return RedirectResponse("/console/login", status_code=303)
 
     app.add_middleware(Observe)
 
