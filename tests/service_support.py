@@ -70,7 +70,7 @@ def database_url(kind: str, tmp_path) -> str:
 
 def make_context(url: str, clock: FakeClock | None = None, **settings):
     ctx = build(Settings(database_url=url, semantic="off", worker=False, **settings), clock=clock or FakeClock())
-    seed_demo(ctx)
+    seed_demo(ctx, sample=False)
     return ctx
 
 

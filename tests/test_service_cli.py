@@ -23,7 +23,7 @@ def warmline(*args, env=None):
 def test_migrate_then_keys_create_and_revoke(tmp_path):
     url = f"sqlite:///{tmp_path}/w.db"
     first = warmline("migrate", "--database", url)
-    assert first.returncode == 0 and "schema at 0003 (was empty)" in first.stdout
+    assert first.returncode == 0 and "schema at 0004 (was empty)" in first.stdout
     assert "up to date" in warmline("migrate", "--database", url).stdout
     made = warmline("keys", "create", "web chat", "--role", "bot", "--database", url)
     key = made.stdout.strip()

@@ -49,8 +49,9 @@ def load_summariser(spec: str | None):
     return summariser
 
 
-def seed_demo(ctx: Context) -> None:
-    """Demo accounts with well-known keys: only for `warmline serve --demo` on a local machine."""
+def seed_demo(ctx: Context, sample: bool = True) -> None:
+    """Demo accounts with well-known keys, and (once) a sample week of history: only for `warmline serve --demo`
+    on a local machine."""
     from .errors import Conflict
     from .service.access import create_agent, ensure_key, set_presence
     now = ctx.clock.now()
@@ -62,3 +63,6 @@ def seed_demo(ctx: Context) -> None:
         set_presence(ctx, agent_id, "online", None, now)
     for name, role, key, agent_id in DEMO_KEYS:
         ensure_key(ctx, name, role, key, now, agent_id)
+    if sample:
+        from .demo.sample import seed
+        seed(ctx)

@@ -134,3 +134,32 @@ def keys_revoke(key_id: str = typer.Argument(...),
     typer.echo(f"revoked {key_id}")
 
 
+
+
+@app.command()
+def report(
+    week: str = typer.Option(..., "--week", help="ISO week, e.g. 2026-W47 (Monday to Sunday, UTC)."),
+    fmt: str = typer.Option("md", "--format", help="md or html."),
+    out: Optional[str] = typer.Option(None, "--out", "-o", help="Write to this file (default: stdout)."),
+    database: Optional[str] = typer.Option(None, "--database", help="Database URL."),
+) -> None:
+    """The weekly escalation review: rates against the target band, top reasons, time patterns, "could the AI
+    have handled it?" candidates and agent feedback."""
+    from . import reports
+    from .service import analytics
+    if fmt not in ("md", "html"):
+        raise fail(f"error: --format {fmt!r}: expected md or html")
+    ctx = _build(_settings(database_url=database, semantic="off", worker=False))
+    try:
+        start, end = analytics.period_of_week(week)
+        summary = analytics.summary(ctx, start, end)
+    except WarmlineError as exc:
+        raise fail(f"error: {exc.message}")
+    title = f"Warmline weekly review, {week.upper()}"
+    text = reports.markdown(summary, title) if fmt == "md" else reports.html_report(summary, title)
+    if out:
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        typer.echo(f"wrote {out}", err=True)
+    else:
+        typer.echo(text)

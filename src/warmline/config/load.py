@@ -212,7 +212,7 @@ def _compile(policy: schema.Policy, lines: dict[str, int], problems: list[Proble
         templates=templates, sentiment=_sentiment_analyzer(_neutral_words(policy)),
         approved_draft_intents=frozenset(policy.drafts.approved_intents), semantic=semantic,
         draft_matcher=_matcher(policy, only=DRAFT_LEXICONS), route_variables=_route_variables(routes),
-        flows=flows,
+        flows=flows, analytics=policy.analytics,
     )
 
 

@@ -197,6 +197,22 @@ class Drafts(Strict):
     approved_intents: list[str] = []
 
 
+class Analytics(Strict):
+    """Targets the dashboard and the weekly report measure against. The seeds give two bands for the share of
+    conversations escalated: 5-10 % for a mature bot, 20-35 % early on; below the band customers may be trapped
+    with the bot, above it the bot is not doing its part."""
+    escalation_rate: tuple[float, float] = (0.05, 0.35)
+    time_to_human_s: int = Field(120, gt=0)       # p50 target from escalation to a person claiming it
+    recontact_window_s: int = Field(48 * 3600, gt=0)
+
+    @field_validator("escalation_rate")
+    @classmethod
+    def band(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if not 0 <= value[0] <= value[1] <= 1:
+            raise ValueError("escalation_rate is [low, high] with 0 <= low <= high <= 1")
+        return value
+
+
 class Semantic(Strict):
     """Sentence-embedding similarity to exemplars, for phrasings the lexicons miss."""
     enabled: bool = True
@@ -217,6 +233,7 @@ class Policy(Strict):
     precedence: Precedence = Precedence()
     drafts: Drafts = Drafts()
     semantic: Semantic = Semantic()
+    analytics: Analytics = Analytics()
     routes: Route
     queues: dict[str, Queue] = Field(min_length=1)
     calendars: dict[str, Calendar] = Field(min_length=1)

@@ -71,3 +71,4 @@ class CompiledPolicy:
     draft_matcher: PhraseMatcher | None = None   # only the lexicons read on the bot's draft
     route_variables: frozenset[str] = frozenset()
     flows: Mapping[str, Any] = field(default_factory=dict)   # name -> core.flows.FlowSpec
+    analytics: Any = None                                    # warmline.config.schema.Analytics

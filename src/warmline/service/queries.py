@@ -28,7 +28,7 @@ def conversation(ctx, conversation_id: str) -> dict:
         hands = conn.execute(sa.select(handoffs).where(handoffs.c.conversation_id == conversation_id)
                              .order_by(handoffs.c.created_at)).all()
     return {
-        "id": row.id, "customer": row.customer, "channel": row.channel,
+        "id": row.id, "customer": row.customer, "channel": row.channel, "csat": row.csat,
         "created_at": iso(utc(row.created_at)), "updated_at": iso(utc(row.updated_at)),
         "with_human": bool((row.state or {}).get("with_human")),
         "messages": [{"index": m.idx, "role": m.role, "text": m.text, "at": iso(utc(m.at)), "author": m.author,

@@ -26,6 +26,7 @@ conversations = sa.Table(
     sa.Column("channel", sa.String(50)),
     sa.Column("state", sa.JSON, nullable=False),          # the core's ConversationState, encoded
     sa.Column("next_index", sa.Integer, nullable=False),  # index of the next message
+    sa.Column("csat", sa.Integer),                        # the customer's rating of the conversation, 1-5
     sa.Column("created_at", Time, nullable=False),
     sa.Column("updated_at", Time, nullable=False),
 )

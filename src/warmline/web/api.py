@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -14,7 +14,7 @@ from ..core.model import PRIORITIES, Message
 from ..errors import InvalidRequest, TooLarge
 from ..core.briefing import to_html, to_markdown
 from ..core.redact import KINDS, redact_briefing
-from ..service import access, briefings, imports, lifecycle, outbox, queries
+from ..service import access, analytics, briefings, imports, lifecycle, outbox, queries
 from ..service.access import Principal
 from ..service.context import Context
 from ..service.handoffs import wait_estimates
@@ -215,6 +215,32 @@ def queues(ctx: Ctx, who: Who) -> dict[str, Any]:
                         "by_priority": {p: waits[f"{name}:{p}"].as_dict() for p in PRIORITIES
                                         if f"{name}:{p}" in waits}}
                        for name, spec in policy.queues.items()]}
+
+
+@router.get("/analytics", tags=["supervisor"],
+            summary="Is escalation healthy? Rates, reasons, time to human, CSAT, deflection, the bot-trap index")
+def analytics_summary(ctx: Ctx, who: Who, since: datetime | None = None, until: datetime | None = None,
+                      week: str | None = None) -> Response:
+    who.require("supervisor")
+    if week:
+        start, end = analytics.period_of_week(week)
+    else:
+        end = until or ctx.clock.now()
+        start = since or end - timedelta(days=7)
+    body = analytics.summary(ctx, _aware(start), _aware(end))
+    return Response(json.dumps(body, default=str), media_type="application/json")
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+@router.post("/conversations/{conversation_id}/csat", tags=["bot"],
+             summary="The customer's rating of a conversation the bot handled alone, 1 to 5")
+def conversation_csat(conversation_id: str, body: schemas.CsatIn, ctx: Ctx, who: Who) -> dict[str, Any]:
+    who.require("bot")
+    analytics.rate_conversation(ctx, conversation_id, body.score)
+    return {"conversation_id": conversation_id, "csat": body.score}
 
 
 @router.get("/agents", tags=["supervisor"], summary="Agents, their presence and capacity")

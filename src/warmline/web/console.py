@@ -15,7 +15,8 @@ from sse_starlette import EventSourceResponse
 
 from ..core.briefing import to_html
 from ..errors import WarmlineError
-from ..service import access, briefings, events, lifecycle, queries
+from .. import reports
+from ..service import access, analytics, briefings, events, lifecycle, queries
 from ..service.access import Principal
 from ..service.handoffs import wait_estimates
 from ..store.tables import OPEN_HANDOFF_STATES
@@ -201,3 +202,21 @@ def supervisor_page(request: Request):
     agents = [{**a, "load": load.get(a["id"], 0)} for a in access.list_agents(ctx)]
     return _page(request, "supervisor.html", who, queues=queues, states=states, agents=agents)
 
+
+
+@router.get("/analytics")
+def analytics_page(request: Request, week: str | None = None):
+    who = _who(request)
+    if who.role not in ("supervisor", "admin"):
+        return RedirectResponse("/console?flash=Analytics need a supervisor's key.", status_code=303)
+    ctx = request.app.state.ctx
+    week = week or "{}-W{:02d}".format(*ctx.clock.now().isocalendar()[:2])
+    try:
+        start, end = analytics.period_of_week(week)
+    except WarmlineError as exc:
+        return RedirectResponse(f"/console/analytics?flash={exc.message}", status_code=303)
+    a = analytics.summary(ctx, start, end)
+    charts = [reports.bar_chart("Escalation rate by day", {d["day"]: d["rate"] or 0.0 for d in a["by_day"]}),
+              reports.bar_chart("Top reasons", a["by_trigger"]), reports.bar_chart("By queue", a["by_queue"]),
+              reports.bar_chart("By hour of week (UTC)", a["by_hour_of_week"])]
+    return _page(request, "analytics.html", who, a=a, week=week, headline=reports.headline(a), charts=charts)

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from ..core.model import Message
 from ..demo.faq import FaqBot
 from ..errors import WarmlineError
-from ..service import lifecycle, queries
+from ..service import analytics, lifecycle, queries
 from ..service.turns import post_turn
 from .console import templates
 
@@ -51,11 +51,13 @@ def say(request: Request, conversation_id: str, text: str = Form(...), name: str
 def rate(request: Request, conversation_id: str, score: int = Form(...)):
     ctx = request.app.state.ctx
     view = _view(request, conversation_id)
-    if view["rateable"]:
-        try:
+    try:
+        if view["rateable"]:
             lifecycle.rate(ctx, view["rateable"], "customer", csat=score)
-        except WarmlineError:
-            pass
+        elif view["shown"]:                      # the bot handled it alone: rate the conversation
+            analytics.rate_conversation(ctx, conversation_id, score)
+    except WarmlineError:
+        pass
     return templates.TemplateResponse(request, "chat_messages.html", _view(request, conversation_id))
 
 
@@ -64,11 +66,13 @@ def _view(request: Request, conversation_id: str) -> dict:
     try:
         conversation = queries.conversation(ctx, conversation_id)
     except WarmlineError:
-        return {"cid": conversation_id, "shown": [], "rateable": None, "rated": None}
+        return {"cid": conversation_id, "shown": [], "rateable": None, "rated": None, "bot_only": False}
     shown = [m for m in conversation["messages"]
              if m["role"] in ("customer", "agent", "bot") and not (m.get("draft") and not m.get("sent"))]
     closed = [h for h in conversation["handoffs"] if h["state"] in ("resolved", "handed_back")]
     last = closed[-1] if closed else None
+    bot_only = not conversation["handoffs"] and any(m["role"] == "customer" for m in shown)
     return {"cid": conversation_id, "shown": shown, "rateable": last["id"] if last and last["csat"] is None else None,
-            "rated": last["csat"] if last else None}
+            "rated": last["csat"] if last else conversation["csat"],
+            "bot_only": bot_only and conversation["csat"] is None}
 
