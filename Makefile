@@ -18,10 +18,10 @@ $(VENV)/.installed: pyproject.toml requirements/semantic.txt
 
 # the service on its embedded defaults (SQLite file warmline.db, the default policy) with demo keys
 demo: install
-	@echo "Warmline is starting on http://127.0.0.1:8080 (API docs: http://127.0.0.1:8080/docs). Try, in another terminal:"
-	@echo "  curl -s -X POST http://127.0.0.1:8080/v1/conversations/c-1/turns -H 'Authorization: Bearer demo-bot-key' \\"
-	@echo "       -H 'Content-Type: application/json' -d '{\"message\": {\"id\": \"m-1\", \"text\": \"I was charged twice, \$$150, can I talk to a person?\"}}'"
-	@echo "  curl -s http://127.0.0.1:8080/v1/handoffs -H 'Authorization: Bearer demo-agent-key'"
+	@echo "Warmline is starting on http://127.0.0.1:8080 with demo keys."
+	@echo "  Be the customer:  http://127.0.0.1:8080/demo"
+	@echo "  Be the agent:     http://127.0.0.1:8080/console   (key: demo-agent-key; supervisor: demo-supervisor-key)"
+	@echo "  The API:          http://127.0.0.1:8080/docs      (bot key: demo-bot-key; curl examples in the README)"
 	$(BIN)/warmline serve --demo
 
 # the example conversations, decided and explained, without the service
