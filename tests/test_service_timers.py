@@ -181,3 +181,32 @@ def test_estimated_waits_follow_recent_claims_per_priority(service):
     assert 30 < estimates["support"].low_s <= 600
     decided = turn(service, "next", "can I talk to a person about my plan")
     assert decided["handoff"]["estimated_wait_s"] == estimates["support:medium"].typical_s
+
+
+def test_while_the_ai_tries_first_it_keeps_answering_and_a_new_escalation_queues_at_once(service, tmp_path):
+    service.policies.path = wait_policy(tmp_path)
+    service.policies.reload()
+    first = post_turn(service, "c-w", Message("customer", "can I talk to a person about my plan"),
+                      Message("bot", "You can change plans under Settings > Plan.", confidence=0.9), None, None)
+    assert first.decision["handoff"]["timing"] == "wait"
+    assert first.decision["reply"].startswith("You can change plans under Settings > Plan.")   # the AI's answer
+    h = first.decision["handoff_id"]
+    second = post_turn(service, "c-w", Message("customer", "which plan has SSO?"),
+                       Message("bot", "SSO comes with the Business plan.", confidence=0.95), None, None)
+    assert second.decision["action"] != "with_human", second.decision["reasons"]   # the bot still has it
+    assert second.decision["reply"] is None or "Business plan" in second.decision["reply"]
+    assert handoff(service, h)["state"] == "waiting"
+    third = turn(service, "c-w", "This is useless, I want a real person NOW")
+    assert third["action"] == "escalate" and third["handoff_id"] == h
+    assert handoff(service, h)["state"] == "queued"              # no more waiting
+    assert turn(service, "c-w", "hello?")["action"] == "with_human"
+
+
+def test_when_the_wait_elapses_the_bot_falls_silent(service, tmp_path):
+    service.policies.path = wait_policy(tmp_path)
+    service.policies.reload()
+    h = turn(service, "c-x", "can I talk to a person about my plan")["handoff_id"]
+    service.clock.advance(91)
+    run_due(service, HANDLERS)
+    assert handoff(service, h)["state"] == "queued"
+    assert turn(service, "c-x", "still there?")["action"] == "with_human"

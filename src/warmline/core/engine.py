@@ -62,6 +62,7 @@ def decide(policy: CompiledPolicy, state: ConversationState, *, conversation_id:
                         handoff, reply, trace)
     memory = TurnMemory(
         index=index, action=outcome.action, queue=queue, triggers=tuple(found), question=measures.get("question"),
+        hands_over=outcome.action == "escalate" and (handoff is None or handoff.timing != "wait"),
         not_helpful=measures["not_helpful_now"], resolved=measures["resolved"],
         fallback=measures["draft_fallback"], amounts=measures["amounts"],
         refund_asked=measures["refund_asked"], facts=dict(message.facts))
@@ -214,6 +215,11 @@ def _reply(policy: CompiledPolicy, outcome: Outcome, handoff: Handoff | None, qu
         return replies.render(policy.templates, "after_hours", variables)
     variables["wait_s"] = handoff.estimated_wait_s
     variables["wait"] = replies.humanise_wait(handoff.estimated_wait_s)
+    if handoff.timing == "wait" and draft_text:
+        # the AI tries first: its answer goes out, with the promise of a person if it does not solve it
+        promise = (replies.render(policy.templates, "wait", variables) if "wait" in policy.templates
+                   else f"If this doesn't solve it, I'll bring in our {variables['team']} shortly.")
+        return replies.with_draft(draft_text, promise)
     text = replies.render(policy.templates, outcome.say or "handoff", variables)
     if handoff.alternatives:
         variables["alternatives"] = replies.alternatives_text(handoff.alternatives)

@@ -56,6 +56,7 @@ class TurnMemory:
     amounts: tuple[float, ...] = ()
     refund_asked: bool = False
     facts: Mapping[str, Any] = field(default_factory=dict)
+    hands_over: bool | None = None   # the turn gives the conversation to a person (None: when it escalates)
 
 
 def after_customer_turn(state: ConversationState, memory: TurnMemory) -> ConversationState:
@@ -65,7 +66,8 @@ def after_customer_turn(state: ConversationState, memory: TurnMemory) -> Convers
     questions = state.questions
     if memory.question is not None:
         questions = (questions + (memory.question,))[-MAX_REMEMBERED_QUESTIONS:]
-    escalated = memory.action == "escalate"
+    # an escalation with timing "wait" leaves the conversation with the AI until the handoff is queued
+    escalated = memory.action == "escalate" if memory.hands_over is None else memory.hands_over
     return replace(
         state,
         customer_turns=state.customer_turns + 1,
@@ -90,6 +92,8 @@ def after_other_message(state: ConversationState, message: Message) -> Conversat
     returns it to the bot with fresh counters."""
     if message.role == "agent" and not state.with_human:
         return replace(state, with_human=True)
+    if message.role == "system" and message.event == "handoff" and not state.with_human:
+        return replace(state, with_human=True)   # a waiting handoff was queued: a person takes over
     if message.role == "system" and message.event == "handback":
         return replace(state, with_human=False, handoff_turn=None, handoff_queue=None, fallback_strikes=0,
                        not_helpful=0, last_action=None, questions=(), trigger_turns=EMPTY, resolved=False)

@@ -62,6 +62,9 @@ def after_decision(ctx: Context, conn: sa.Connection, decision: Decision, custom
     if open_row is not None:
         if open_row.state == "collecting":
             return flows.take_answer(ctx, conn, open_row, answer, now)
+        if open_row.state == "waiting" and decision.handoff is not None and decision.handoff.timing == "immediate":
+            # this turn's own decision hands the conversation over (the core's state says so)
+            queue_now(ctx, conn, open_row, now, "escalated again while the AI was trying first")
         return Outcome(open_row.id)
     if decision.action != "escalate" or decision.handoff is None:
         return Outcome()
@@ -171,8 +174,17 @@ def on_wait_elapsed(ctx: Context, conn: sa.Connection, payload: dict[str, Any], 
                       why="the customer's issue was resolved while the AI tried first")
         return
     queue_now(ctx, conn, row, now, "still unresolved after the AI's turn")
+    _hand_over(ctx, conn, row.conversation_id, now)
     tell_customer(ctx, conn, row.conversation_id, "I'm bringing in a person from our team to help with this.",
                   "queued", now)
+
+
+def _hand_over(ctx: Context, conn: sa.Connection, conversation_id: str, now: datetime) -> None:
+    """From now on a person has the conversation: the bot stays silent (the core's state says so)."""
+    from .turns import add_message
+    from ..core.model import Message
+    add_message(ctx, conn, conversation_id, Message("system", "handed over to a person", now, event="handoff"),
+                "warmline", now)
 
 
 def on_follow_up(ctx: Context, conn: sa.Connection, payload: dict[str, Any], now: datetime) -> None:
