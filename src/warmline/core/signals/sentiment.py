@@ -10,10 +10,16 @@ from __future__ import annotations
 import re
 import string
 
-from ..model import Signal
+from ..model import Signal, Span
 from . import Found, Measures, Turn, evidence_of
 
 _EXCLAMATIONS = re.compile(r"[!?]*![!?]*")
+_COMPLAINT = re.compile(r"\b(?:not|no|never|nothing|nobody|why|where|still|again|yet|can'?t|won'?t|don'?t|"
+                        r"doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t)\b", re.IGNORECASE)
+
+
+def _span(match: re.Match) -> Span:
+    return Span(match.start(), match.end(), match.group(0))
 
 
 def vader_compound(analyzer, text: str) -> float:
@@ -61,9 +67,16 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
     if f["profanity"] and (aimed or f["vader"] <= t.markers):  # "f*cking delicious" is not anger
         why.append(("profanity", evidence_of(turn.scan, "profanity")))
     if f["shouting"] and score <= t.markers:
-        why.append((f"{f['caps_share']:.0%} of words in capitals", None))
-    if f["dismissal"] == "strong" or (f["dismissal"] and f["vader"] <= t.markers):
+        # shouting a complaint ("WHY IS MY ORDER STILL NOT HERE") or back at the bot after its answer is
+        # evidence; shouting for joy in a first message is not
+        cue = _COMPLAINT.search(turn.message.text)
+        text = turn.message.text
+        evidence = _span(cue) if cue else Span(0, len(text), text) if turn.state.customer_turns else None
+        why.append((f"{f['caps_share']:.0%} of words in capitals", evidence))
+    if f["dismissal"] == "strong":          # "forget it", "whatever." : giving up on us
         why.append(("sarcasm or giving up", evidence_of(turn.scan, "dismissal")))
+    elif f["dismissal"] and f["vader"] <= t.markers:   # "seriously?": a marker of tone, like capitals
+        why.append(("sarcasm", None))
     strong_words = turn.scan.has_strong("frustration_words")
     if f["frustration_words"] and (score <= t.words or (strong_words and f["vader"] <= 0.3)):
         why.append(("words of frustration", evidence_of(turn.scan, "frustration_words")))
@@ -71,10 +84,18 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
         why.append((f"'{'!' * f['exclamation_run']}'", None))
     if score <= t.frustration:
         why.append((f"sentiment {score:.2f} <= {t.frustration}", None))
-    if why:
-        span = next((s for _, s in why if s is not None), None)
+    # Words are evidence (profanity, words of frustration, giving up); tone alone is not: capitals, "!!!" or a
+    # very negative score by itself is as often excitement, sadness or a remark about someone else as anger at
+    # us. A single such marker is negative sentiment (an offer), two of them frustration.
+    worded = sum(1 for _, span in why if span is not None)
+    if worded or len(why) >= 2:
+        # the customer's own words as evidence before a shouted sentence
+        span = next((s for w, s in why if s is not None and "capitals" not in w),
+                    next((s for _, s in why if s is not None), None))
         found["frustration"] = Signal("frustration", score=min(1.0, -score) if score < 0 else 0.5, evidence=span,
                                       detail=f"sentiment {score:.2f}: " + ", ".join(w for w, _ in why))
-    elif score <= t.negative:
-        found["negative_sentiment"] = Signal("negative_sentiment", score=-score,
-                                             detail=f"sentiment {score:.2f} <= {t.negative}")
+    elif why or score <= t.negative:
+        detail = ", ".join(w for w, _ in why) if why else f"{score:.2f} <= {t.negative}"
+        found["negative_sentiment"] = Signal("negative_sentiment", score=max(-score, 0.35),
+                                             detail=f"sentiment {score:.2f}: {detail}" if why else
+                                             f"sentiment {detail}")
