@@ -31,3 +31,5 @@ def configure(level: str = "info") -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # Alembic narrates every start ("Context impl SQLiteImpl"); what Warmline migrated is logged once by bootstrap
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
