@@ -37,3 +37,14 @@ def test_log_lines_are_redacted():
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "delivery failed: HTTP 422: bad requester [email]"
     assert line["card"] == "[card ending 4242]" and line["level"] == "warning"
+
+
+def test_a_redacted_briefing_hides_what_a_flow_collected_in_its_handoff():
+    from warmline.core.briefing import build
+    from warmline.core.model import Customer, Message
+    from warmline.core.redact import redact_briefing
+    made = build("c", [Message("customer", "I want a human")], [], Customer(name="Kim"),
+                 {"id": "h-1", "queue": "billing", "contact": {"email": "kim@example.com", "phone": "+1 415-555-0132"}})
+    hidden = redact_briefing(made)
+    assert hidden.handoff["contact"] == {"email": "[email]", "phone": "[phone]"}
+    assert "kim@example.com" not in str(hidden.as_dict())

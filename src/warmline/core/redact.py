@@ -92,6 +92,6 @@ def redact_briefing(briefing, kinds: Iterable[str] = KINDS, region: str = "US"):
     """A copy of a core.briefing.Briefing with every text field redacted."""
     kinds = tuple(kinds)
     fields = {name: redact_value(getattr(briefing, name), kinds, region)
-              for name in ("intent", "summary", "why", "customer", "attempts", "stalled_on", "facts", "for_agent",
-                           "transcript")}
+              for name in ("intent", "summary", "why", "handoff", "customer", "attempts", "stalled_on", "facts",
+                           "for_agent", "transcript")}
     return replace(briefing, **fields)

@@ -16,7 +16,6 @@ from ..errors import NotFound
 from ..store.tables import deliveries, handoffs, timers as timer_rows
 from . import briefings, events, timers
 from .context import Context
-from .handoffs import handoff_view as handoff_dict
 
 
 def enqueue(ctx: Context, conn: sa.Connection, event: str, handoff_id: str, queue: str, now: datetime,
@@ -37,14 +36,12 @@ def deliver(ctx: Context, payload: dict[str, Any], now: datetime, attempt: int) 
     briefing = briefings.for_handoff(ctx, payload["handoff_id"])
     if destination.spec.redact:
         briefing = redact_briefing(briefing, destination.spec.redact, destination.spec.region)
-    with ctx.db.connect() as conn:
-        row = conn.execute(sa.select(handoffs).where(handoffs.c.id == payload["handoff_id"])).one()
-    handoff = handoff_dict(row)
+    handoff = dict(briefing.handoff)       # the briefing read the handoff already
     if destination.spec.redact:
         handoff["contact"] = None          # what a flow collected is personal too
-    policy_queue = ctx.policies.engine.policy.queues.get(row.queue)
+    policy_queue = ctx.policies.engine.policy.queues.get(handoff["queue"])
     delivery = Delivery(payload["key"], payload["event"], now, handoff, briefing,
-                        policy_queue.team if policy_queue else row.queue, payload.get("data") or {})
+                        policy_queue.team if policy_queue else handoff["queue"], payload.get("data") or {})
     started = time.perf_counter()
     try:
         status = destination.connector.send(delivery)
