@@ -13,14 +13,14 @@ import sqlalchemy as sa
 from ..core import hours
 from ..core.model import Message
 from ..errors import Conflict, Forbidden, InvalidRequest, NotFound
-from ..store.tables import agents, handoffs
+from ..store.tables import OPEN_HANDOFF_STATES, agents, handoffs
 from . import events, outbox, timers
 from .access import Principal
 from .context import Context
 from .handoffs import handoff_view, tell_customer
 from .turns import add_message
 
-CLAIMABLE = ("collecting", "queued", "waiting", "ticket")
+CLAIMABLE = tuple(s for s in OPEN_HANDOFF_STATES if s != "assigned")   # open, and nobody has it yet
 CHOICES = ("wait", "callback", "email", "video_call", "scheduled_call", "message")
 
 
@@ -89,7 +89,7 @@ def transfer(ctx: Context, handoff_id: str, who: Principal, queue: str, note: st
     now = ctx.clock.now()
     with ctx.begin() as conn:
         row = _locked(conn, handoff_id)
-        if row.state not in ("collecting", "queued", "assigned", "waiting", "ticket"):
+        if row.state not in OPEN_HANDOFF_STATES:
             raise Conflict(f"handoff {handoff_id} is {row.state}; only an open handoff can be transferred")
         if row.state == "assigned":
             _own(row, who)
@@ -139,7 +139,7 @@ def choose(ctx: Context, handoff_id: str, choice: str, contact: dict[str, Any] |
     now = ctx.clock.now()
     with ctx.begin() as conn:
         row = _locked(conn, handoff_id)
-        if row.state not in ("collecting", "queued", "waiting", "ticket"):
+        if row.state not in CLAIMABLE:
             raise Conflict(f"handoff {handoff_id} is {row.state}; the customer can choose only while it waits")
         values: dict[str, Any] = {"choice": choice, "contact": contact}
         if choice != "wait":

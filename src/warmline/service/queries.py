@@ -7,12 +7,12 @@ import sqlalchemy as sa
 
 from ..core.model import PRIORITIES
 from ..errors import InvalidRequest, NotFound
-from ..store.tables import conversations, decisions, handoffs, messages
+from ..store.tables import OPEN_HANDOFF_STATES, conversations, decisions, handoffs, messages
 from .handoffs import handoff_view
 from .events import iso
 from .handoffs import utc
 
-HANDOFF_STATES = ("collecting", "waiting", "queued", "assigned", "ticket", "resolved", "handed_back", "expired")
+HANDOFF_STATES = OPEN_HANDOFF_STATES + ("resolved", "handed_back", "expired")
 MAX_LIMIT = 500
 
 

@@ -19,6 +19,7 @@ from ..service.access import Principal
 from ..service.context import Context
 from ..service.handoffs import wait_estimates
 from ..service.turns import post_turn
+from ..store.tables import OPEN_HANDOFF_STATES
 from ..transcripts import customer_from
 from . import schemas
 
@@ -109,7 +110,7 @@ def list_handoffs(ctx: Ctx, who: Who, state: Annotated[list[str] | None, Query()
                   priority: Annotated[list[str] | None, Query()] = None, agent: str | None = None,
                   since: datetime | None = None, limit: int = 100, order: str = "queue") -> dict[str, Any]:
     who.require("bot", *STAFF)
-    state = state or ["collecting", "waiting", "queued", "assigned", "ticket"]
+    state = state or list(OPEN_HANDOFF_STATES)
     items = queries.list_handoffs(ctx, state, queue, priority, agent, since, limit, order)
     return {"handoffs": items, "count": len(items)}
 
