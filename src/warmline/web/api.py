@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-import unicodedata
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
@@ -43,11 +43,15 @@ def checked_text(text: str, where: str, limit: int) -> str:
     if len(text) > limit:
         raise TooLarge(f"{where}: {len(text)} characters is over the limit of {limit} "
                        "(WARMLINE_MAX_MESSAGE_CHARS); split the message or raise the limit")
-    for i, ch in enumerate(text):
-        if ch == "\x00" or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"):
-            raise InvalidRequest(f"{where}: control character U+{ord(ch):04X} at position {i}: "
-                                 "this looks like binary data, not a message")
+    control = _CONTROL.search(text)
+    if control:
+        raise InvalidRequest(f"{where}: control character U+{ord(control.group()):04X} at position "
+                             f"{control.start()}: this looks like binary data, not a message")
     return text
+
+
+# Unicode's control characters (category Cc) but tab, newline and carriage return
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @router.post("/conversations/{conversation_id}/turns", tags=["bot"],

@@ -20,6 +20,7 @@ from ..service import access, analytics, briefings, events, lifecycle, queries
 from ..service.access import Principal
 from ..service.handoffs import wait_estimates
 from ..store.tables import OPEN_HANDOFF_STATES
+from . import sse
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -117,19 +118,10 @@ async def live(request: Request):
         last = events.latest_id(conn)
 
     async def feed():
-        nonlocal last
-        while not await request.is_disconnected():
-            batch = await asyncio.to_thread(_after, ctx, last)
-            if batch:
-                last = batch[-1]["id"]
-                yield {"event": "change", "data": json.dumps({"kinds": [e["kind"] for e in batch]})}
-            await asyncio.sleep(0.5)
+        async for batch in sse.batches(request, ctx, last):
+            yield {"event": "change", "data": json.dumps({"kinds": [e["kind"] for e in batch]})}
+            await asyncio.sleep(sse.POLL_S)   # at most one refresh per poll, however busy the queue
     return EventSourceResponse(feed(), ping=15)
-
-
-def _after(ctx, last: int) -> list[dict]:
-    with ctx.db.connect() as conn:
-        return events.after(conn, last)
 
 
 @router.get("/handoffs/{handoff_id}")

@@ -28,16 +28,22 @@ async def stream(request: Request, ctx: Ctx, who: Who, after: int | None = None)
             last = events.latest_id(conn)
 
     async def feed():
-        nonlocal last
-        while not await request.is_disconnected():
-            batch = await asyncio.to_thread(_read, ctx, last)
+        async for batch in batches(request, ctx, last):
             for event in batch:
-                last = event["id"]
                 yield {"id": str(event["id"]), "event": event["kind"], "data": json.dumps(event)}
-            if not batch:
-                await asyncio.sleep(POLL_S)
 
     return EventSourceResponse(feed(), ping=15)
+
+
+async def batches(request: Request, ctx, last: int):
+    """New events after `last`, a batch at a time, until the client goes away (the console's feed too)."""
+    while not await request.is_disconnected():
+        batch = await asyncio.to_thread(_read, ctx, last)
+        if batch:
+            last = batch[-1]["id"]
+            yield batch
+        else:
+            await asyncio.sleep(POLL_S)
 
 
 def _read(ctx, last: int) -> list[dict]:
