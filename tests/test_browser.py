@@ -28,76 +28,76 @@ def browser():
         browser.close()
 
 
+@pytest.fixture
+def server(tmp_path):
+    """A real `serve --demo` on its own SQLite file."""
+    running = Server(f"sqlite:///{tmp_path}/demo.db")
+    yield running
+    running.stop()
+
+
 def shot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def test_the_whole_demo_loop(browser, tmp_path):
-    server = Server(f"sqlite:///{tmp_path}/demo.db")
-    try:
-        customer = browser.new_page()
-        customer.goto(server.url + "/demo")
-        customer.get_by_label("Message").fill("how do I reset my password")
-        customer.get_by_role("button", name="Send").click()
-        customer.get_by_text("Forgot password?").wait_for()
+def test_the_whole_demo_loop(browser, server):
+    customer = browser.new_page()
+    customer.goto(server.url + "/demo")
+    customer.get_by_label("Message").fill("how do I reset my password")
+    customer.get_by_role("button", name="Send").click()
+    customer.get_by_text("Forgot password?").wait_for()
 
-        agent = browser.new_page()
-        agent.goto(server.url + "/console")
-        agent.get_by_label("Your agent key").fill("demo-agent-key")
-        agent.get_by_role("button", name="Sign in").click()
-        agent.get_by_text("Nothing waiting").wait_for()
-        shot(agent, "1-empty-queue")
+    agent = browser.new_page()
+    agent.goto(server.url + "/console")
+    agent.get_by_label("Your agent key").fill("demo-agent-key")
+    agent.get_by_role("button", name="Sign in").click()
+    agent.get_by_text("Nothing waiting").wait_for()
+    shot(agent, "1-empty-queue")
 
-        customer.get_by_label("Message").fill("This is useless, I want to talk to a real person")
-        customer.keyboard.press("Tab")   # keyboard-usable: focus moves on to Send
-        customer.keyboard.press("Enter")
-        customer.get_by_text("connecting you with our support team").wait_for()
-        shot(customer, "2-customer-told")
+    customer.get_by_label("Message").fill("This is useless, I want to talk to a real person")
+    customer.keyboard.press("Tab")   # keyboard-usable: focus moves on to Send
+    customer.keyboard.press("Enter")
+    customer.get_by_text("connecting you with our support team").wait_for()
+    shot(customer, "2-customer-told")
 
-        row = agent.locator("tr[data-handoff]")
-        row.wait_for(timeout=20_000)                     # arrived live, over SSE, without a reload
-        assert "frustration" in row.inner_text() and "Dana" in row.inner_text()
-        shot(agent, "3-queue-with-handoff")
-        row.get_by_role("link").click()
-        agent.get_by_role("heading", name="Why this escalated").wait_for()
-        assert "Frustrated customer" in agent.locator(".briefing h2").inner_text()
-        agent.get_by_role("button", name="Claim").click()
-        agent.get_by_text("Claimed.").wait_for()
-        agent.get_by_label("Reply to the customer").fill("Hi Dana, I'm Ada. Let me reset that for you.")
-        agent.get_by_role("button", name="Send").click()
-        shot(agent, "4-agent-view")
+    row = agent.locator("tr[data-handoff]")
+    row.wait_for(timeout=20_000)                     # arrived live, over SSE, without a reload
+    assert "frustration" in row.inner_text() and "Dana" in row.inner_text()
+    shot(agent, "3-queue-with-handoff")
+    row.get_by_role("link").click()
+    agent.get_by_role("heading", name="Why this escalated").wait_for()
+    assert "Frustrated customer" in agent.locator(".briefing h2").inner_text()
+    agent.get_by_role("button", name="Claim").click()
+    agent.get_by_text("Claimed.").wait_for()
+    agent.get_by_label("Reply to the customer").fill("Hi Dana, I'm Ada. Let me reset that for you.")
+    agent.get_by_role("button", name="Send").click()
+    shot(agent, "4-agent-view")
 
-        customer.get_by_text("Ada from the support team has joined").wait_for(timeout=10_000)
-        customer.get_by_text("Let me reset that for you").wait_for(timeout=10_000)
+    customer.get_by_text("Ada from the support team has joined").wait_for(timeout=10_000)
+    customer.get_by_text("Let me reset that for you").wait_for(timeout=10_000)
 
-        agent.get_by_role("button", name="Resolve").click()
-        agent.get_by_text("Resolved.").wait_for()
-        agent.get_by_role("button", name="Yes").click()
-        agent.get_by_text("Recorded: appropriate").wait_for()
+    agent.get_by_role("button", name="Resolve").click()
+    agent.get_by_text("Resolved.").wait_for()
+    agent.get_by_role("button", name="Yes").click()
+    agent.get_by_text("Recorded: appropriate").wait_for()
 
-        customer.get_by_text("How did we do?").wait_for(timeout=10_000)
-        customer.get_by_role("button", name="5 out of 5").click()
-        customer.get_by_text("Thanks for rating us 5 out of 5").wait_for()
-        shot(customer, "5-rated")
-    finally:
-        server.stop()
+    customer.get_by_text("How did we do?").wait_for(timeout=10_000)
+    customer.get_by_role("button", name="5 out of 5").click()
+    customer.get_by_text("Thanks for rating us 5 out of 5").wait_for()
+    shot(customer, "5-rated")
 
 
-def test_sign_in_refuses_a_bot_key_and_the_supervisor_sees_all_queues(browser, tmp_path):
-    server = Server(f"sqlite:///{tmp_path}/demo.db")
-    try:
-        page = browser.new_page()
-        page.goto(server.url + "/console")
-        page.get_by_label("Your agent key").fill("demo-bot-key")
-        page.get_by_role("button", name="Sign in").click()
-        page.get_by_role("alert").wait_for()
-        assert "not an agent's key" in page.get_by_role("alert").inner_text()
-        page.get_by_label("Your agent key").fill("demo-supervisor-key")
-        page.get_by_role("button", name="Sign in").click()
-        page.get_by_role("link", name="Supervisor").click()
-        page.get_by_role("heading", name="All queues").wait_for()
-        assert "Ada" in page.locator("table").nth(1).inner_text()
-        shot(page, "6-supervisor")
-    finally:
-        server.stop()
+def test_sign_in_refuses_a_bot_key_and_the_supervisor_sees_all_queues(browser, server):
+    page = browser.new_page()
+    page.goto(server.url + "/console")
+    page.get_by_label("Your agent key").fill("demo-bot-key")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("alert").wait_for()
+    assert "not an agent's key" in page.get_by_role("alert").inner_text()
+    page.get_by_label("Your agent key").fill("demo-supervisor-key")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Supervisor").click()
+    page.get_by_role("heading", name="All queues").wait_for()
+    assert "Ada" in page.locator("table").nth(1).inner_text()
+    shot(page, "6-supervisor")
