@@ -55,13 +55,16 @@ def compute(ctx: Context, now: datetime) -> dict[str, WaitEstimate]:
         online = conn.execute(sa.select(agents.c.queues, agents.c.capacity).where(agents.c.status == "online")).all()
     handle_s = max(1.0, (sum((c - s).total_seconds() for s, c in handled) / len(handled)) if handled
                    else DEFAULT_HANDLE_S)
+    waits_by: dict[tuple[str, str], list[float]] = {}      # grouped once: every claim of the window is read once
+    for queue, prio, q, c in claimed:
+        waits_by.setdefault((queue, prio), []).append((c - q).total_seconds())
+    came_by = {(queue, prio): n for queue, prio, n in arrivals}
     out = {}
     for name, spec in policy.queues.items():
         staffed = sum(1 for queues, _capacity in online if not queues or name in queues)
-        waits = {p: [(c - q).total_seconds() for queue, prio, q, c in claimed if queue == name and prio == p]
-                 for p in PRIORITIES}
+        waits = {p: waits_by.get((name, p), []) for p in PRIORITIES}
         everyone = [w for ws in waits.values() for w in ws]
-        came = {p: sum(n for queue, prio, n in arrivals if queue == name and prio == p) for p in PRIORITIES}
+        came = {p: came_by.get((name, p), 0) for p in PRIORITIES}
         out[name] = estimate(everyone, staffed, sum(came.values()), handle_s, spec.expected_wait_s)
         for rank, priority in enumerate(PRIORITIES):
             own = waits[priority] if len(waits[priority]) >= MIN_SAMPLES else everyone
