@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from receiver import Receiver
-from service_support import FakeClock, database_url, drop_postgres, make_context
+from service_support import FakeClock, database_url, make_context
 from warmline.bootstrap import build
 from warmline.connectors.config import load_destinations
 from warmline.core.model import Message
