@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from warmline import Engine
+from test_semantic import needs_model
 from warmline.evaluation import evaluate_dialogues, evaluate_utterances, read_dialogues, read_utterances
 
 DATA = Path(__file__).parent / "data"
@@ -53,11 +55,28 @@ def test_eval_cli_json_and_text():
     report = json.loads(result.stdout)
     assert set(report) == {"kind", "rows", "metrics", "routine", "routine_by_source", "confusion", "ambiguous",
                            "worst_misses", "worst_false_alarms"}
+    assert "held_out" not in report    # none of these rows is from a source the tone model was trained on
     text = run(DATA / "utterances.jsonl")
     assert "human_request" in text.stdout and "routine requests: 4; escalated 2 (50.0%)" in text.stdout
     assert "worst misses:" in text.stdout and "'hello there'" in text.stdout
     dialogues = run(DATA / "dialogues.txt")
     assert "dissatisfied" in dialogues.stdout and "100.0%" in dialogues.stdout
+
+
+@needs_model
+def test_rows_from_the_tone_models_training_data_are_reported_apart(tmp_path):
+    rows = [json.loads(line) for line in (DATA / "utterances.jsonl").read_text().splitlines()]
+    trained = Engine(semantic=True).tone_sources()[0]
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text("".join(json.dumps({**row, "source": trained if i < 3 else "mine"}) + "\n"
+                             for i, row in enumerate(rows)))
+    report = json.loads(run(mixed, "--format", "json").stdout)
+    held = report["held_out"]
+    assert held["tone_model_trained_on"][0] == trained and held["rows"] == report["rows"] - 3
+    assert held["metrics"]["human_request"]["positives"] == sum(
+        1 for row in rows[3:] if row["category"] == "human_request" and row["strength"] == "positive")
+    text = run(mixed).stdout
+    assert f"Held out: the {held['rows']} rows whose source the tone model was not trained on" in text
 
 
 def test_eval_rejects_malformed_rows(tmp_path):

@@ -195,9 +195,8 @@ def eval_command(
         _print_dialogue_report(result)
 
 
-def _print_utterance_report(result: dict) -> None:
-    con = Console(highlight=False, soft_wrap=True)
-    table = Table(title=f"Detection on {result['rows']} labelled utterances (ambiguous rows apart)")
+def _print_scores(con: Console, result: dict, title: str) -> None:
+    table = Table(title=title)
     for column in ("category", "precision", "recall", "F1", "positives", "false alarms"):
         table.add_column(column, justify="left" if column == "category" else "right")
     for category, m in result["metrics"].items():
@@ -213,6 +212,16 @@ def _print_utterance_report(result: dict) -> None:
             rate = c["false_escalation_rate"]
             con.print(f"  {source}: {c['turns']} routine, escalated {c['escalated']} ({rate:.1%}), "
                       f"offered {c['offered']}", markup=False)
+
+
+def _print_utterance_report(result: dict) -> None:
+    con = Console(highlight=False, soft_wrap=True)
+    _print_scores(con, result, f"Detection on {result['rows']} labelled utterances (ambiguous rows apart)")
+    held = result.get("held_out")
+    if held:
+        con.print()
+        _print_scores(con, held, f"Held out: the {held['rows']} rows whose source the tone model was not trained "
+                                 f"on ({', '.join(held['tone_model_trained_on'])})")
     if result["confusion"]:
         con.print("\nconfusion (true category -> categories that fired):", markup=False)
         for truth, fired in result["confusion"].items():
@@ -346,3 +355,37 @@ def main() -> None:
     except WarmlineError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         sys.exit(2)
+
+
+@app.command("train-tone")
+def train_tone(
+    file: Path = typer.Argument(..., help="Labelled utterances (JSONL: text, category, strength, source)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Where to write the tone model (JSON)."),
+    source: list[str] = typer.Option([], "--source", "-s", help="Train only on rows whose source starts with this "
+                                                                 "(repeatable; default: every row)."),
+    category: str = typer.Option("frustration", "--category", help="The category whose positive rows are angry."),
+    l2: float = typer.Option(1.0, "--l2", min=1e-6, help="Inverse regularisation strength (larger fits closer)."),
+) -> None:
+    """Train the tone model (anger probability over the sentence embedding) on labelled utterances. Point the
+    policy's `semantic.tone_model` at the file to use it."""
+    from . import evaluation
+    from .scorers import tone
+    from .scorers.minilm import ModelUnavailable
+    from .scorers.semantic import shared_model
+    if not file.is_file():
+        raise fail(f"error: {file}: no such file", 2)
+    try:
+        rows = [row for _n, row in evaluation.read_utterances(file)]
+        texts, labels = tone.training_rows(rows, source, category)
+        model = shared_model()
+        err.print(f"embedding {len(texts)} rows ({sum(labels)} positive) ...")
+        provenance = {"file": file.name, "sha256": tone.file_digest(file), "sources": list(source),
+                      "category": category}
+        trained = tone.train(model.embed, texts, labels, l2, provenance)
+    except TranscriptError as exc:
+        raise fail(f"error: {file}:{exc.message}", 2) from None
+    except (ModelUnavailable, tone.ToneModelError) as exc:
+        raise fail(f"error: {exc}", 2) from None
+    out.write_text(trained.to_json(), encoding="utf-8")
+    meta = trained.meta["trained_on"]
+    print(f"wrote {out}: {meta['positives']} positive and {meta['negatives']} negative rows")

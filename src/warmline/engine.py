@@ -49,6 +49,11 @@ class Engine:
         scored = dict(zip(wanted, self.scorer.score(wanted)))
         return [scored.get(t) for t in texts]
 
+    def tone_sources(self) -> tuple[str, ...]:
+        """The data sources the tone model in use was trained on (empty without one)."""
+        tone = getattr(self.scorer, "tone", None)
+        return tone.trained_on if tone is not None else ()
+
     def _worth_embedding(self, text: str) -> bool:
         if len(text.split()) < 3:
             return False
@@ -152,7 +157,7 @@ def _scorer_for(policy: CompiledPolicy) -> tuple[Any, str]:
     """One scorer per set of exemplars (embedding them takes a second), shared by engines and policies that use
     the same. The scorer module needs numpy and the model, so it is imported only here."""
     spec = policy.semantic
-    key = (spec.enabled, tuple(sorted(spec.exemplars.items())), spec.routine)
+    key = (spec.enabled, tuple(sorted(spec.exemplars.items())), spec.routine, spec.tone_model)
     if key not in _SCORERS:
         from .scorers.semantic import load_scorer
         _SCORERS[key] = load_scorer(spec)

@@ -62,6 +62,39 @@ class UtteranceReport:
     routine_by_source: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     misses: list[Example] = field(default_factory=list)
     false_alarms: list[Example] = field(default_factory=list)
+    trained_on: tuple[str, ...] = ()
+    held_out: "UtteranceReport | None" = None
+
+    def add(self, row: dict[str, Any], decision: Decision) -> None:
+        self.rows += 1
+        predicted = categories_of(decision)
+        truth, strength = row["category"], row.get("strength", "positive")
+        if strength == "ambiguous":
+            bucket = self.ambiguous[truth]
+            bucket["rows"] += 1
+            bucket["detected"] += truth in predicted
+            bucket[decision.action] += 1
+            return
+        example = Example(row["text"], truth, predicted, decision.action, _explain(decision))
+        if truth == "none" or strength == "negative":
+            self.routine["turns"] += 1
+            self.routine[decision.action] += 1
+            by_source = self.routine_by_source[str(row.get("source") or "unspecified").split(":")[0]]
+            by_source["turns"] += 1
+            by_source[decision.action] += 1
+            for category in predicted:
+                self.counts[category]["fp"] += 1
+            if decision.action == "escalate" or predicted:
+                self.false_alarms.append(example)
+            return
+        self.confusion[truth].update(predicted or ["none"])
+        for category in CATEGORY_TRIGGERS:
+            if category == truth:
+                self.counts[category]["tp" if category in predicted else "fn"] += 1
+            elif category in predicted:
+                self.counts[category]["fp"] += 1
+        if truth in CATEGORY_TRIGGERS and truth not in predicted:
+            self.misses.append(example)
 
     def metrics(self) -> dict[str, dict[str, float]]:
         out = {}
@@ -79,7 +112,7 @@ class UtteranceReport:
 
     def as_dict(self, examples: int) -> dict[str, Any]:
         routine = self.routine["turns"]
-        return {
+        out = {
             "kind": "utterances", "rows": self.rows, "metrics": self.metrics(),
             "routine": {"turns": routine,
                         "escalated": self.routine["escalate"], "offered": self.routine["offer_escalation"],
@@ -94,6 +127,12 @@ class UtteranceReport:
             "worst_misses": [e.as_dict() for e in _worst(self.misses, examples, miss=True)],
             "worst_false_alarms": [e.as_dict() for e in _worst(self.false_alarms, examples, miss=False)],
         }
+        if self.held_out is not None and self.held_out.rows < self.rows:
+            held = self.held_out.as_dict(0)
+            out["held_out"] = {"tone_model_trained_on": list(self.held_out.trained_on), "rows": held["rows"],
+                               "metrics": held["metrics"], "routine": held["routine"],
+                               "routine_by_source": held["routine_by_source"]}
+        return out
 
 
 _SEVERITY = {"escalate": 3, "offer_escalation": 2, "respond_with_check": 1, "respond": 0, "with_human": 0}
@@ -129,41 +168,20 @@ def read_utterances(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def evaluate_utterances(engine: Engine, rows: Iterable[dict[str, Any]], plan: str = "pro") -> UtteranceReport:
+    """The report on every row; when the tone model was trained on some of the rows' sources, the report also
+    gives the figures on the other rows only (`held_out`: the honest figures)."""
     report = UtteranceReport()
+    trained_on = engine.tone_sources()
+    if trained_on:
+        report.held_out = UtteranceReport(trained_on=trained_on)
     customer = Customer(plan=plan)
     for row, scores in _with_scores(engine, rows):
-        report.rows += 1
         decision, _ = decide(engine.policy, ConversationState(), conversation_id="eval", index=0,
                              message=Message("customer", row["text"]), draft=None, customer=customer, now=EVAL_NOW,
                              semantic=scores)
-        predicted = categories_of(decision)
-        truth, strength = row["category"], row.get("strength", "positive")
-        if strength == "ambiguous":
-            bucket = report.ambiguous[truth]
-            bucket["rows"] += 1
-            bucket["detected"] += truth in predicted
-            bucket[decision.action] += 1
-            continue
-        example = Example(row["text"], truth, predicted, decision.action, _explain(decision))
-        if truth == "none" or strength == "negative":
-            report.routine["turns"] += 1
-            report.routine[decision.action] += 1
-            by_source = report.routine_by_source[str(row.get("source") or "unspecified").split(":")[0]]
-            by_source["turns"] += 1
-            by_source[decision.action] += 1
-            for category in predicted:
-                report.counts[category]["fp"] += 1
-            if decision.action == "escalate" or predicted:
-                report.false_alarms.append(example)
-            continue
-        report.confusion[truth].update(predicted or ["none"])
-        for category in CATEGORY_TRIGGERS:
-            if category == truth:
-                report.counts[category]["tp" if category in predicted else "fn"] += 1
-            elif category in predicted:
-                report.counts[category]["fp"] += 1
-        if truth in CATEGORY_TRIGGERS and truth not in predicted:
-            report.misses.append(example)
+        report.add(row, decision)
+        if trained_on and not str(row.get("source") or "").startswith(trained_on):
+            report.held_out.add(row, decision)
     return report
 
 

@@ -73,7 +73,8 @@ def compile_text(text: str, source: str) -> CompiledPolicy:
     except ValidationError as exc:
         raise ConfigError(source, [_problem(e, lines) for e in exc.errors()]) from None
     problems: list[Problem] = []
-    compiled = _compile(policy, lines, problems)
+    base = Path(source).parent if Path(source).is_file() else None
+    compiled = _compile(policy, lines, problems, base)
     if problems:
         raise ConfigError(source, problems)
     return compiled
@@ -186,7 +187,8 @@ def _suggest(name: str, candidates: Iterable[str]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
-def _compile(policy: schema.Policy, lines: dict[str, int], problems: list[Problem]) -> CompiledPolicy:
+def _compile(policy: schema.Policy, lines: dict[str, int], problems: list[Problem],
+             base: Path | None = None) -> CompiledPolicy:
     def problem(path: str, message: str, hint: str | None = None) -> None:
         problems.append(Problem(path, message, _line(path, lines), hint))
 
@@ -200,7 +202,7 @@ def _compile(policy: schema.Policy, lines: dict[str, int], problems: list[Proble
     queues = _compile_queues(policy, calendars, problem)
     routes = _compile_route(policy.routes, "routes", None, set(policy.queues), problem)
     templates = _compile_templates(policy, problem)
-    semantic = _compile_semantic(policy, triggers, problem)
+    semantic = _compile_semantic(policy, triggers, problem, base)
     flows = _compile_flows(policy, problem)
     if problems:
         return None  # type: ignore[return-value]
@@ -236,7 +238,7 @@ def _compile_flows(policy: schema.Policy, problem) -> dict[str, FlowSpec]:
     return out
 
 
-def _compile_semantic(policy: schema.Policy, triggers: set[str], problem) -> SemanticSpec:
+def _compile_semantic(policy: schema.Policy, triggers: set[str], problem, base: Path | None) -> SemanticSpec:
     spec = policy.semantic
     for key in ("exemplars", "thresholds"):
         for trigger in getattr(spec, key):
@@ -246,7 +248,24 @@ def _compile_semantic(policy: schema.Policy, triggers: set[str], problem) -> Sem
         if not texts:
             problem(f"semantic.exemplars.{trigger}", "no exemplars", "give a few phrasings, or remove the trigger")
     return SemanticSpec(spec.enabled and bool(spec.exemplars), spec.threshold, spec.margin, dict(spec.thresholds),
-                        {k: tuple(v) for k, v in spec.exemplars.items()}, tuple(spec.routine))
+                        {k: tuple(v) for k, v in spec.exemplars.items()}, tuple(spec.routine),
+                        _tone_model(spec.tone_model, base, problem))
+
+
+def _tone_model(value: str, base: Path | None, problem) -> str | None:
+    """"builtin", None for "off", or the absolute path of a tone model file (relative to the policy file)."""
+    if value in ("builtin", "off"):
+        return None if value == "off" else value
+    path = Path(value).expanduser()
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    from ..scorers.tone import ToneModelError, load
+    try:
+        load(path)
+    except ToneModelError as exc:
+        problem("semantic.tone_model", str(exc), "use builtin, off, or a file written by `warmline train-tone`")
+        return None
+    return str(path.resolve())
 
 
 def _compile_rules(policy: schema.Policy, triggers: set[str], problem) -> list[core_rules.CompiledRule]:

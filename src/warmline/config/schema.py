@@ -39,6 +39,9 @@ class SentimentThresholds(Strict):
     caps_share: float = Field(0.6, gt=0, le=1)
     caps_min_words: int = Field(3, ge=1)
     exclamation_run: int = Field(3, ge=2)
+    tone_negative: float = Field(0.5, ge=0, le=1)    # the tone model's anger probability that is negative sentiment
+    tone_frustration: float = Field(0.8, ge=0, le=1)  # ... that counts as a marker of frustration
+    tone_gate: float = Field(0.2, ge=0, le=1)        # a negative score alone needs at least this probability
 
 
 class Thresholds(Strict):
@@ -221,6 +224,7 @@ class Semantic(Strict):
     thresholds: dict[str, float] = {}
     exemplars: dict[str, list[str]] = {}
     routine: list[str] = []
+    tone_model: str = "builtin"   # the anger probability model: builtin, off, or a file from `warmline train-tone`
 
 
 class Policy(Strict):

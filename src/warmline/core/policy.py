@@ -11,7 +11,7 @@ from .routing import RouteNode
 from .rules import CompiledRule
 
 AUXILIARY_LEXICONS = frozenset(
-    {"profanity", "frustration_words", "dismissal", "negators", "affirmative", "not_helpful_phrases", "resolved",
+    {"profanity", "frustration_words", "complaint", "dismissal", "negators", "affirmative", "not_helpful_phrases", "resolved",
      "refund_words", "risky_draft", "sentiment_neutral", "fallback_phrases"}
 )
 TOPIC_TRIGGERS = ("human_request", "sales", "billing", "privacy", "security", "legal", "churn", "crisis",
@@ -34,6 +34,7 @@ class SemanticSpec:
     thresholds: Mapping[str, float] = field(default_factory=dict)
     exemplars: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     routine: tuple[str, ...] = ()
+    tone_model: str | None = "builtin"   # "builtin", the path of a tone model file, or None (off)
 
     def threshold_for(self, trigger: str) -> float:
         return self.thresholds.get(trigger, self.threshold)

@@ -6,11 +6,14 @@ messages are embedded in batches (a whole conversation, or many conversations at
 from __future__ import annotations
 
 from collections import OrderedDict
+from pathlib import Path
 from typing import Iterable, Mapping
 
 import numpy as np
 
 from ..core.policy import SemanticSpec
+from ..core.signals.sentiment import ANGER
+from . import tone
 from .minilm import MiniLM, ModelUnavailable
 
 Scores = Mapping[str, tuple[float, str]]
@@ -38,6 +41,8 @@ class SemanticScorer:
         self.labels = np.array(labels)
         self.groups = {label: np.flatnonzero(self.labels == label) for label in dict.fromkeys(labels)}
         self.matrix = self.model.embed(texts).T.copy()  # (384, exemplars)
+        self.tone = None if spec.tone_model is None else tone.load(
+            None if spec.tone_model == "builtin" else Path(spec.tone_model))
         self._cache: OrderedDict[str, Scores] = OrderedDict()
         self._cache_size = cache_size
 
@@ -45,9 +50,13 @@ class SemanticScorer:
         texts = list(texts)
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if missing:
-            similarities = self.model.embed(missing) @ self.matrix
-            for text, row in zip(missing, similarities):
-                self._remember(text, self._by_trigger(row))
+            embeddings = self.model.embed(missing)
+            angry = self.tone.probability(embeddings) if self.tone is not None else None
+            for i, (text, row) in enumerate(zip(missing, embeddings @ self.matrix)):
+                scores = self._by_trigger(row)
+                if angry is not None:
+                    scores[ANGER] = (round(float(angry[i]), 4), "tone model")
+                self._remember(text, scores)
         return [self._cache[t] for t in texts]
 
     def _by_trigger(self, row: np.ndarray) -> Scores:
@@ -68,6 +77,12 @@ def load_scorer(spec: SemanticSpec) -> tuple[SemanticScorer | None, str]:
     if not spec.enabled:
         return None, "off: the policy disables the semantic layer"
     try:
-        return SemanticScorer(spec), "on: all-MiniLM-L6-v2 (numpy), weights verified"
+        scorer = SemanticScorer(spec)
     except ModelUnavailable as exc:
         return None, f"off: {exc}; running on lexicons only"
+    except tone.ToneModelError as exc:
+        return None, f"off: {exc}"
+    if scorer.tone is None:
+        return scorer, "on: all-MiniLM-L6-v2 (numpy), weights verified; tone model off"
+    source = "built-in" if spec.tone_model == "builtin" else spec.tone_model
+    return scorer, f"on: all-MiniLM-L6-v2 (numpy), weights verified; tone model {source}"

@@ -17,7 +17,7 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
     routine = scores.get("routine", (0.0, ""))[0]
     measures["semantic"] = {k: round(v[0], 3) for k, v in scores.items()}
     for trigger, (score, nearest) in scores.items():
-        if trigger == "routine" or trigger in found or trigger in turn.scan.vetoed:
+        if trigger not in spec.exemplars or trigger in found or trigger in turn.scan.vetoed:
             continue
         threshold = spec.threshold_for(trigger)
         if score >= threshold and score - routine >= spec.margin:

@@ -13,6 +13,7 @@ import string
 from ..model import Signal, Span
 from . import Found, Measures, Turn, evidence_of
 
+ANGER = "anger"  # the semantic input with the tone model's probability that the message is angry or annoyed
 _EXCLAMATIONS = re.compile(r"[!?]*![!?]*")
 _COMPLAINT = re.compile(r"\b(?:not|no|never|nothing|nobody|why|where|still|again|yet|can'?t|won'?t|don'?t|"
                         r"doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t)\b", re.IGNORECASE)
@@ -46,7 +47,7 @@ def composite(turn: Turn, measures: Measures) -> float:
     features = {
         "vader": round(vader, 3), "caps_share": round(upper / max(1, len(words)), 2), "shouting": shouting,
         "exclamation_run": run, "profanity": scan.has("profanity"),
-        "frustration_words": scan.has("frustration_words"),
+        "frustration_words": scan.has("frustration_words"), "complaint": scan.has("complaint"),
         "dismissal": "strong" if scan.has_strong("dismissal") else scan.has("dismissal"),
     }
     score = vader
@@ -62,40 +63,55 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
     measures["sentiment"] = score
     f = measures["sentiment_features"]
     t = turn.policy.thresholds.sentiment
-    why = []
+    tone = turn.semantic.get(ANGER) if turn.semantic else None
+    angry = tone[0] if tone else None
+    if angry is not None:
+        f["tone"] = angry
+    explicit: list[tuple[str, Span | None]] = []
+    words: list[tuple[str, Span | None]] = []     # the customer's own words of frustration
+    markers: list[tuple[str, Span | None]] = []                       # tone: capitals, "!!!", a very negative score, the tone model
     aimed = turn.scan.has_strong("profanity")
-    if f["profanity"] and (aimed or f["vader"] <= t.markers):  # "f*cking delicious" is not anger
-        why.append(("profanity", evidence_of(turn.scan, "profanity")))
+    if aimed:
+        explicit.append(("profanity", evidence_of(turn.scan, "profanity")))
+    elif f["profanity"] and f["vader"] <= t.markers:  # "f*cking delicious" is not anger
+        words.append(("profanity", evidence_of(turn.scan, "profanity")))
+    elif f["profanity"] and f["vader"] < 0.5:
+        markers.append(("profanity", evidence_of(turn.scan, "profanity")))
     if f["shouting"] and score <= t.markers:
-        # shouting a complaint ("WHY IS MY ORDER STILL NOT HERE") or back at the bot after its answer is
-        # evidence; shouting for joy in a first message is not
         cue = _COMPLAINT.search(turn.message.text)
         text = turn.message.text
-        evidence = _span(cue) if cue else Span(0, len(text), text) if turn.state.customer_turns else None
-        why.append((f"{f['caps_share']:.0%} of words in capitals", evidence))
-    if f["dismissal"] == "strong":          # "forget it", "whatever." : giving up on us
-        why.append(("sarcasm or giving up", evidence_of(turn.scan, "dismissal")))
-    elif f["dismissal"] and f["vader"] <= t.markers:   # "seriously?": a marker of tone, like capitals
-        why.append(("sarcasm", None))
-    strong_words = turn.scan.has_strong("frustration_words")
-    if f["frustration_words"] and (score <= t.words or (strong_words and f["vader"] <= 0.3)):
-        why.append(("words of frustration", evidence_of(turn.scan, "frustration_words")))
+        if cue or turn.state.customer_turns:
+            explicit.append((f"{f['caps_share']:.0%} of words in capitals", _span(cue) if cue else Span(0, len(text), text)))
+        else:
+            markers.append((f"{f['caps_share']:.0%} of words in capitals", None))
+    if f["dismissal"] == "strong":
+        explicit.append(("sarcasm or giving up", evidence_of(turn.scan, "dismissal")))
+    elif f["dismissal"] and f["vader"] <= t.markers:
+        markers.append(("sarcasm", None))
+    if turn.scan.has_strong("frustration_words") and f["vader"] <= 0.3:
+        explicit.append(("words of frustration", evidence_of(turn.scan, "frustration_words")))
+    elif f["frustration_words"] and score <= t.words:
+        words.append(("words of frustration", evidence_of(turn.scan, "frustration_words")))
     if f["exclamation_run"] >= t.exclamation_run and score <= t.negative:
-        why.append((f"'{'!' * f['exclamation_run']}'", None))
-    if score <= t.frustration:
-        why.append((f"sentiment {score:.2f} <= {t.frustration}", None))
-    # Words are evidence (profanity, words of frustration, giving up); tone alone is not: capitals, "!!!" or a
-    # very negative score by itself is as often excitement, sadness or a remark about someone else as anger at
-    # us. A single such marker is negative sentiment (an offer), two of them frustration.
-    worded = sum(1 for _, span in why if span is not None)
-    if worded or len(why) >= 2:
-        # the customer's own words as evidence before a shouted sentence
-        span = next((s for w, s in why if s is not None and "capitals" not in w),
-                    next((s for _, s in why if s is not None), None))
+        markers.append((f"'{'!' * f['exclamation_run']}'", None))
+    if f["complaint"]:
+        explicit.append(("wants to complain", evidence_of(turn.scan, "complaint")))
+    gated = angry is None or angry >= t.tone_gate
+    if score <= t.frustration and gated:
+        markers.append((f"sentiment {score:.2f} <= {t.frustration}", None))
+    if angry is not None and angry >= t.tone_frustration:
+        markers.append((f"angry tone {angry:.2f}", None))
+    why = [w for w, _ in explicit + words + markers]
+    if explicit or len(words) >= 2 or (words and (angry is None or angry >= t.tone_gate or markers)) or len(markers) >= 2:
+        spans = [(w, s) for w, s in explicit + words + markers if s is not None]
+        span = next((s for w, s in spans if "capitals" not in w), next((s for _, s in spans), None))
         found["frustration"] = Signal("frustration", score=min(1.0, -score) if score < 0 else 0.5, evidence=span,
-                                      detail=f"sentiment {score:.2f}: " + ", ".join(w for w, _ in why))
-    elif why or score <= t.negative:
-        detail = ", ".join(w for w, _ in why) if why else f"{score:.2f} <= {t.negative}"
-        found["negative_sentiment"] = Signal("negative_sentiment", score=max(-score, 0.35),
-                                             detail=f"sentiment {score:.2f}: {detail}" if why else
-                                             f"sentiment {detail}")
+                                      detail=f"sentiment {score:.2f}: " + ", ".join(why))
+    elif why or (score <= t.negative and gated) or (angry is not None and angry >= t.tone_negative):
+        if why:
+            detail = f"sentiment {score:.2f}: " + ", ".join(why)
+        elif score <= t.negative and gated:
+            detail = f"sentiment {score:.2f} <= {t.negative}"
+        else:
+            detail = f"sentiment {score:.2f}: angry tone {angry:.2f} >= {t.tone_negative}"
+        found["negative_sentiment"] = Signal("negative_sentiment", score=max(-score, 0.35), detail=detail)
