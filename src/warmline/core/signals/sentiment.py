@@ -2,8 +2,9 @@
 
 VADER's compound score is the base; our own features cover what VADER misses in support chats: a message in
 CAPITALS (VADER gives no boost when every word is capitalised), runs of "!!!", profanity (masked forms included),
-the words people use about bad service, and sarcasm or giving up ("whatever", "forget it"). The composite score
-is what the decision reports as `sentiment`.
+the words people use about bad service, a wish to complain, and sarcasm or giving up ("whatever", "forget it").
+The composite score is what the decision reports as `sentiment`. With the semantic layer on, the tone model's
+anger probability (the semantic input `anger`) decides whether words of frustration are about us.
 """
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ ANGER = "anger"  # the semantic input with the tone model's probability that the
 _EXCLAMATIONS = re.compile(r"[!?]*![!?]*")
 _COMPLAINT = re.compile(r"\b(?:not|no|never|nothing|nobody|why|where|still|again|yet|can'?t|won'?t|don'?t|"
                         r"doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t)\b", re.IGNORECASE)
+
+
+Evidence = tuple[str, Span | None]   # (what, where in the message)
 
 
 def _span(match: re.Match) -> Span:
@@ -59,6 +63,9 @@ def composite(turn: Turn, measures: Measures) -> float:
 
 
 def detect(turn: Turn, found: Found, measures: Measures) -> None:
+    """Three kinds of evidence. Explicit evidence is frustration whatever the tone. The customer's words need the
+    tone model to read some anger (or any other evidence beside them), else they are only negative sentiment:
+    "the worst defender in the league" is not about us. Tone markers are frustration two at a time."""
     score = composite(turn, measures)
     measures["sentiment"] = score
     f = measures["sentiment_features"]
@@ -67,51 +74,57 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
     angry = tone[0] if tone else None
     if angry is not None:
         f["tone"] = angry
-    explicit: list[tuple[str, Span | None]] = []
-    words: list[tuple[str, Span | None]] = []     # the customer's own words of frustration
-    markers: list[tuple[str, Span | None]] = []                       # tone: capitals, "!!!", a very negative score, the tone model
-    aimed = turn.scan.has_strong("profanity")
-    if aimed:
-        explicit.append(("profanity", evidence_of(turn.scan, "profanity")))
-    elif f["profanity"] and f["vader"] <= t.markers:  # "f*cking delicious" is not anger
-        words.append(("profanity", evidence_of(turn.scan, "profanity")))
-    elif f["profanity"] and f["vader"] < 0.5:
-        markers.append(("profanity", evidence_of(turn.scan, "profanity")))
+    gated = angry is None or angry >= t.tone_gate     # without the model, nothing is held back by it
+    explicit: list[Evidence] = []   # a wish to complain, an insult aimed at us, strong words, giving up
+    words: list[Evidence] = []      # ordinary words of frustration, swearing in a negative message
+    markers: list[Evidence] = []    # tone: capitals, "!!!", sarcasm, a very negative score, the tone model
+    scan = turn.scan
+    if scan.has_strong("profanity"):
+        explicit.append(("profanity", evidence_of(scan, "profanity")))
+    elif f["profanity"] and f["vader"] <= t.markers:
+        words.append(("profanity", evidence_of(scan, "profanity")))
+    elif f["profanity"] and f["vader"] < 0.5:          # "where is my damn parcel"; "f*cking delicious" is not anger
+        markers.append(("profanity", evidence_of(scan, "profanity")))
     if f["shouting"] and score <= t.markers:
-        cue = _COMPLAINT.search(turn.message.text)
-        text = turn.message.text
+        # shouting a complaint ("WHY IS MY ORDER STILL NOT HERE") or back at the bot after its answer is
+        # explicit; capitals in a first message without a complaint are tone (joy shouts too)
+        text, cue = turn.message.text, _COMPLAINT.search(turn.message.text)
+        capitals = f"{f['caps_share']:.0%} of words in capitals"
         if cue or turn.state.customer_turns:
-            explicit.append((f"{f['caps_share']:.0%} of words in capitals", _span(cue) if cue else Span(0, len(text), text)))
+            explicit.append((capitals, _span(cue) if cue else Span(0, len(text), text)))
         else:
-            markers.append((f"{f['caps_share']:.0%} of words in capitals", None))
-    if f["dismissal"] == "strong":
-        explicit.append(("sarcasm or giving up", evidence_of(turn.scan, "dismissal")))
-    elif f["dismissal"] and f["vader"] <= t.markers:
+            markers.append((capitals, None))
+    if f["dismissal"] == "strong":                     # "forget it", "whatever.": giving up on us
+        explicit.append(("sarcasm or giving up", evidence_of(scan, "dismissal")))
+    elif f["dismissal"] and f["vader"] <= t.markers:   # "seriously?"
         markers.append(("sarcasm", None))
-    if turn.scan.has_strong("frustration_words") and f["vader"] <= 0.3:
-        explicit.append(("words of frustration", evidence_of(turn.scan, "frustration_words")))
+    if scan.has_strong("frustration_words") and f["vader"] <= 0.3:
+        explicit.append(("words of frustration", evidence_of(scan, "frustration_words")))
     elif f["frustration_words"] and score <= t.words:
-        words.append(("words of frustration", evidence_of(turn.scan, "frustration_words")))
+        words.append(("words of frustration", evidence_of(scan, "frustration_words")))
+    if f["complaint"]:
+        explicit.append(("wants to complain", evidence_of(scan, "complaint")))
     if f["exclamation_run"] >= t.exclamation_run and score <= t.negative:
         markers.append((f"'{'!' * f['exclamation_run']}'", None))
-    if f["complaint"]:
-        explicit.append(("wants to complain", evidence_of(turn.scan, "complaint")))
-    gated = angry is None or angry >= t.tone_gate
-    if score <= t.frustration and gated:
+    if score <= t.frustration and gated:               # sadness and fear score as low as anger
         markers.append((f"sentiment {score:.2f} <= {t.frustration}", None))
     if angry is not None and angry >= t.tone_frustration:
         markers.append((f"angry tone {angry:.2f}", None))
-    why = [w for w, _ in explicit + words + markers]
-    if explicit or len(words) >= 2 or (words and (angry is None or angry >= t.tone_gate or markers)) or len(markers) >= 2:
-        spans = [(w, s) for w, s in explicit + words + markers if s is not None]
+    evidence = explicit + words + markers
+    why = ", ".join(w for w, _ in evidence)
+    if explicit or len(markers) >= 2 or (words and (gated or len(words) + len(markers) >= 2)):
+        spans = [(w, s) for w, s in evidence if s is not None]
+        # the customer's own words as evidence before a shouted sentence
         span = next((s for w, s in spans if "capitals" not in w), next((s for _, s in spans), None))
         found["frustration"] = Signal("frustration", score=min(1.0, -score) if score < 0 else 0.5, evidence=span,
-                                      detail=f"sentiment {score:.2f}: " + ", ".join(why))
-    elif why or (score <= t.negative and gated) or (angry is not None and angry >= t.tone_negative):
-        if why:
-            detail = f"sentiment {score:.2f}: " + ", ".join(why)
-        elif score <= t.negative and gated:
-            detail = f"sentiment {score:.2f} <= {t.negative}"
-        else:
-            detail = f"sentiment {score:.2f}: angry tone {angry:.2f} >= {t.tone_negative}"
-        found["negative_sentiment"] = Signal("negative_sentiment", score=max(-score, 0.35), detail=detail)
+                                      detail=f"sentiment {score:.2f}: {why}")
+        return
+    if evidence:
+        detail = f"sentiment {score:.2f}: {why}"
+    elif score <= t.negative and gated:
+        detail = f"sentiment {score:.2f} <= {t.negative}"
+    elif angry is not None and angry >= t.tone_negative:
+        detail = f"sentiment {score:.2f}: angry tone {angry:.2f} >= {t.tone_negative}"
+    else:
+        return
+    found["negative_sentiment"] = Signal("negative_sentiment", score=max(-score, 0.35), detail=detail)
