@@ -12,7 +12,7 @@ from warmline.config import load_policy
 from warmline.config.load import check_text, default_text
 from warmline.core.engine import decide
 from warmline.core.model import Customer, Message
-from warmline.core.state import ConversationState
+from warmline.core.state import ConversationState, after_other_message
 from warmline.scorers import tone
 from conftest import MONDAY_10
 from test_semantic import needs_model
@@ -20,9 +20,9 @@ from test_semantic import needs_model
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def turn(policy, text: str, anger: float | None):
+def turn(policy, text: str, anger: float | None, state: ConversationState | None = None):
     semantic = {"anger": (anger, "tone model"), "routine": (0.1, "hello")} if anger is not None else None
-    decision, _ = decide(policy, ConversationState(), conversation_id="t", index=0,
+    decision, _ = decide(policy, state or ConversationState(), conversation_id="t", index=0,
                          message=Message("customer", text), draft=None, customer=Customer(plan="pro"),
                          now=MONDAY_10, semantic=semantic)
     return decision
@@ -58,6 +58,16 @@ def test_sadness_is_not_read_as_anger(policy):
     assert list(turn(policy, text, anger=None).triggers) == ["negative_sentiment"]   # VADER alone: very negative
     assert "negative_sentiment" not in turn(policy, text, anger=0.05).triggers
     assert "negative_sentiment" in turn(policy, text, anger=0.4).triggers
+
+
+def test_after_the_bot_has_answered_negativity_is_about_the_conversation(policy):
+    _, state = decide(policy, ConversationState(), conversation_id="t", index=0,
+                      message=Message("customer", "where is my parcel?"), draft=None, customer=Customer(plan="pro"),
+                      now=MONDAY_10)
+    state = after_other_message(state, Message("bot", "It is on its way and should arrive this week."))
+    reply = "that is so sad, I needed it for my daughter's birthday and now she will cry"
+    assert not {"negative_sentiment", "frustration"} & set(turn(policy, reply, anger=0.05).triggers)
+    assert {"negative_sentiment", "frustration"} & set(turn(policy, reply, anger=0.05, state=state).triggers)
 
 
 @pytest.mark.parametrize("text", ["I want to file a complaint against your company",
