@@ -158,3 +158,37 @@ def test_the_engine_feeds_the_tone_model_into_decisions(tmp_path):
     quiet = Engine(load_policy(off), semantic=True)
     assert "tone model off" in quiet.semantic_status
     assert "anger" not in quiet.semantic_scores(["this is the third time I am asking, nobody answers"])[0]
+
+
+@needs_model
+def test_train_tone_writes_a_model_the_policy_can_use(tmp_path):
+    import subprocess
+    import sys
+    rows = [json.loads(line) for line in (ROOT / "tests" / "data" / "own_cases.jsonl").read_text().splitlines()]
+    data = tmp_path / "labelled.jsonl"
+    data.write_text("".join(json.dumps({**row, "source": f"ours:{'train' if i % 3 else 'test'}"}) + "\n"
+                            for i, row in enumerate(rows)))
+    out = tmp_path / "models" / "tone.json"
+    out.parent.mkdir()
+    run = subprocess.run([sys.executable, "-m", "warmline", "train-tone", str(data), "-o", str(out),
+                          "-s", "ours:train"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    trained = tone.load(out)
+    positives = sum(1 for i, row in enumerate(rows)
+                    if i % 3 and row["category"] == "frustration" and row["strength"] == "positive")
+    assert trained.meta["trained_on"]["positives"] == positives and trained.trained_on == ("ours:train",)
+    assert trained.meta["trained_on"]["sha256"] == tone.file_digest(data)
+    # the policy names it relative to itself; eval then reports the rows it was not trained on apart
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(default_text().replace("tone_model: builtin ", "tone_model: models/tone.json "))
+    engine = Engine(load_policy(policy), semantic=True)
+    assert engine.tone_sources() == ("ours:train",) and str(out) in engine.semantic_status
+    report = subprocess.run([sys.executable, "-m", "warmline", "eval", str(data), "-c", str(policy), "--format",
+                             "json"], capture_output=True, text=True, timeout=300)
+    held = json.loads(report.stdout)["held_out"]
+    assert held["rows"] == sum(1 for i in range(len(rows)) if i % 3 == 0)
+    # bad input is refused with the reason, and nothing is written
+    bad = subprocess.run([sys.executable, "-m", "warmline", "train-tone", str(data), "-o", str(tmp_path / "x.json"),
+                          "-s", "nothing:"], capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "positives and negatives" in bad.stderr
+    assert not (tmp_path / "x.json").exists()
