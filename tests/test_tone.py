@@ -60,6 +60,14 @@ def test_sadness_is_not_read_as_anger(policy):
     assert "negative_sentiment" in turn(policy, text, anger=0.4).triggers
 
 
+def test_negativity_about_our_product_or_service_is_about_us(policy):
+    # the tone model reads little anger in a plain product complaint; the service context lifts its gate
+    for text in ("the blender I ordered broke after two days, really poor quality",
+                 "I'm really upset, my order was wrong again"):
+        assert {"negative_sentiment", "frustration"} & set(turn(policy, text, anger=0.04).triggers), text
+    assert "frustration" in turn(policy, "I'm really upset, my order was wrong again", anger=0.04).triggers
+
+
 def test_after_the_bot_has_answered_negativity_is_about_the_conversation(policy):
     _, state = decide(policy, ConversationState(), conversation_id="t", index=0,
                       message=Message("customer", "where is my parcel?"), draft=None, customer=Customer(plan="pro"),

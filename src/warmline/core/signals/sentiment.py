@@ -74,9 +74,11 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
     angry = tone[0] if tone else None
     if angry is not None:
         f["tone"] = angry
-    # Without the model nothing is held back by it; nor once the bot has answered: negativity in a reply to
-    # the bot is about the conversation, whatever the tone model makes of the sentence alone.
-    gated = angry is None or angry >= t.tone_gate or turn.state.customer_turns > 0
+    # Without the model nothing is held back by it; nor when the message is about our product or service, or
+    # once the bot has answered: then the negativity is about us, whatever the tone model (trained on
+    # emotional text at large) makes of the sentence alone.
+    about_us = turn.state.customer_turns > 0 or turn.scan.has("service_context")
+    gated = angry is None or angry >= t.tone_gate or about_us
     explicit: list[Evidence] = []   # a wish to complain, an insult aimed at us, strong words, giving up
     words: list[Evidence] = []      # ordinary words of frustration, swearing in a negative message
     markers: list[Evidence] = []    # tone: capitals, "!!!", sarcasm, a very negative score, the tone model
