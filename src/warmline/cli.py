@@ -1,4 +1,5 @@
-"""The `warmline` command: replay, check-config, routes."""
+"""The `warmline` command: replay, eval, train-tone, check-config, routes, doctor (the service's commands are in
+`service_cli`)."""
 from __future__ import annotations
 
 import json
@@ -346,17 +347,6 @@ def _tree(node: RouteNode, tree: Tree) -> Tree:
     return tree
 
 
-from . import service_cli  # noqa: E402,F401  (registers serve, worker, migrate, keys)
-
-
-def main() -> None:
-    try:
-        app()
-    except WarmlineError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        sys.exit(2)
-
-
 @app.command("train-tone")
 def train_tone(
     file: Path = typer.Argument(..., help="Labelled utterances (JSONL: text, category, strength, source)."),
@@ -386,6 +376,22 @@ def train_tone(
         raise fail(f"error: {file}:{exc.message}", 2) from None
     except (ModelUnavailable, tone.ToneModelError) as exc:
         raise fail(f"error: {exc}", 2) from None
-    out.write_text(trained.to_json(), encoding="utf-8")
+    try:   # written whole or not at all: a policy may already point at the file
+        partial = out.with_name(out.name + ".partial")
+        partial.write_text(trained.to_json(), encoding="utf-8")
+        partial.replace(out)
+    except OSError as exc:
+        raise fail(f"error: cannot write {out}: {exc}", 2) from None
     meta = trained.meta["trained_on"]
     print(f"wrote {out}: {meta['positives']} positive and {meta['negatives']} negative rows")
+
+
+from . import service_cli  # noqa: E402,F401  (registers serve, worker, migrate, keys)
+
+
+def main() -> None:
+    try:
+        app()
+    except WarmlineError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        sys.exit(2)
