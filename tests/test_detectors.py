@@ -47,6 +47,8 @@ NOT_TOPICS = [
     ("churn", "cancel the order I just placed"),
     ("churn", "I don't want to cancel my subscription, just pause it"),
     ("churn", "how do I cancel my reservation for Friday"),
+    ("churn", "please cancel my subscription to your newsletter"),     # not_about: every hit, strong ones too
+    ("billing", "in what situations can I ask for my money back?"),
     ("security", "where are my security settings?"),
     ("account_access", "how do I reset my password?"),
     ("crisis", "can I get an urgent delivery option?"),

@@ -410,7 +410,7 @@ def _route_variables(node: RouteNode) -> frozenset[str]:
 def _matcher(policy: schema.Policy, only: frozenset[str] | None = None) -> PhraseMatcher:
     specs = [LexiconSpec(name, tuple(lex.phrases), tuple(lex.strong), tuple(lex.except_),
                          tuple((tuple(n.cues), tuple(n.targets), n.window, n.strong) for n in lex.near),
-                         tuple(lex.alone), lex.negatable, tuple(lex.unless))
+                         tuple(lex.alone), lex.negatable, tuple(lex.unless), tuple(lex.not_about))
              for name, lex in policy.lexicons.items() if only is None or name in only]
     negators = policy.lexicons["negators"].phrases if "negators" in policy.lexicons else ["not", "never", "no"]
     masked = policy.lexicons["profanity"].phrases if "profanity" in policy.lexicons else []

@@ -86,6 +86,7 @@ class Lexicon(Strict):
     alone: list[str] = []
     except_: list[str] = Field([], alias="except")
     unless: list[str] = []
+    not_about: list[str] = []
     negatable: bool = False
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

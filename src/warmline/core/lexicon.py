@@ -9,6 +9,8 @@ phrases a lexicon can have:
 - `alone` words that count only when they are (nearly) the whole message ("agent!");
 - `except` phrases that cancel any hit they overlap ("refund policy", "insurance agent", "cancel my order");
 - `unless` phrases that, anywhere in the message, cancel the ordinary (not strong) hits;
+- `not_about` phrases that, anywhere in the message, cancel every hit, strong ones too (the message is about
+  something else: cancelling a newsletter subscription is not churn);
 - `negatable`: a hit right after a negator ("I don't want to cancel") does not count.
 
 Unknown tokens are corrected against the lexicon vocabulary (one edit, two for long words) when they are not
@@ -42,6 +44,7 @@ class LexiconSpec:
     alone: tuple[str, ...] = ()
     negatable: bool = False
     unless: tuple[str, ...] = ()
+    not_about: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +58,7 @@ class Hit:
 
 @dataclass(slots=True)
 class _Raw:
-    kind: str  # phrase | strong | except | cue | target
+    kind: str  # phrase | strong | except | unless | not_about | cue | target
     first: int
     last: int
     phrase: str
@@ -110,6 +113,8 @@ class PhraseMatcher:
                 add(p, spec.name, "except")
             for p in spec.unless:
                 add(p, spec.name, "unless")
+            for p in spec.not_about:
+                add(p, spec.name, "not_about")
             for i, (cues, targets, _window, _strong) in enumerate(spec.near):
                 for p in cues:
                     add(p, spec.name, "cue", i)
@@ -171,6 +176,9 @@ class PhraseMatcher:
                 return False
             return True
 
+        if any(r.kind == "not_about" for r in found):
+            vetoed.add(spec.name)
+            return []
         guarded = any(r.kind == "unless" for r in found)
         if guarded:
             vetoed.add(spec.name)
