@@ -60,6 +60,20 @@ def test_sadness_is_not_read_as_anger(policy):
     assert "negative_sentiment" in turn(policy, text, anger=0.4).triggers
 
 
+@pytest.mark.parametrize("text", ["I was told it would be fixed by Monday and here we are on Thursday",
+                                  "I've been transferred five times and every person tells me something different",
+                                  "three emails and not a single reply"])
+def test_a_problem_that_goes_on_although_we_were_asked_is_a_grievance(policy, text):
+    d = turn(policy, text, anger=0.02)
+    assert {"negative_sentiment", "frustration"} & set(d.triggers)
+    assert "a problem that goes on" in d.reasons[0].detail
+    # either half alone is an ordinary message
+    assert not {"negative_sentiment", "frustration"} & set(turn(policy, "I was told to restart the router",
+                                                                 anger=0.02).triggers)
+    assert not {"negative_sentiment", "frustration"} & set(turn(policy, "can you send the code again",
+                                                                 anger=0.02).triggers)
+
+
 def test_negativity_about_our_product_or_service_is_about_us(policy):
     # the tone model reads little anger in a plain product complaint; the service context lifts its gate
     for text in ("the blender I ordered broke after two days, really poor quality",

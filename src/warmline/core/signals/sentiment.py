@@ -23,6 +23,12 @@ _COMPLAINT = re.compile(r"\b(?:not|no|never|nothing|nobody|why|where|still|again
 Evidence = tuple[str, Span | None]   # (what, where in the message)
 
 
+def _apart(scan, one: str, other: str) -> bool:
+    """Hits of both lexicons in different words of the message (one phrase does not count twice)."""
+    return any(a.last < b.first or b.last < a.first
+               for a in scan.hits.get(one, ()) for b in scan.hits.get(other, ()))
+
+
 def _span(match: re.Match) -> Span:
     return Span(match.start(), match.end(), match.group(0))
 
@@ -108,6 +114,8 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
         words.append(("words of frustration", evidence_of(scan, "frustration_words")))
     if f["complaint"]:
         explicit.append(("wants to complain", evidence_of(scan, "complaint")))
+    if _apart(scan, "persistence", "let_down"):   # "four emails and not a single reply"
+        words.append(("a problem that goes on although we were asked", evidence_of(scan, "let_down")))
     if f["exclamation_run"] >= t.exclamation_run and score <= t.negative:
         markers.append((f"'{'!' * f['exclamation_run']}'", None))
     if score <= t.frustration and gated:               # sadness and fear score as low as anger
