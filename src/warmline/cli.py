@@ -360,7 +360,7 @@ def train_tone(
     policy's `semantic.tone_model` at the file to use it."""
     from . import evaluation
     from .scorers import tone
-    from .scorers.minilm import ModelUnavailable
+    from .scorers.minilm import ModelUnavailable, file_sha256
     from .scorers.semantic import shared_model
     if not file.is_file():
         raise fail(f"error: {file}: no such file", 2)
@@ -369,7 +369,7 @@ def train_tone(
         texts, labels = tone.training_rows(rows, source, category)
         model = shared_model()
         err.print(f"embedding {len(texts)} rows ({sum(labels)} positive) ...")
-        provenance = {"file": file.name, "sha256": tone.file_digest(file), "sources": list(source),
+        provenance = {"file": file.name, "sha256": file_sha256(file), "sources": list(source),
                       "category": category}
         trained = tone.train(model.embed, texts, labels, l2, provenance)
     except TranscriptError as exc:

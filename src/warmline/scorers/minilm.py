@@ -40,13 +40,19 @@ def model_dir() -> Path:
     return path
 
 
-def verify(path: Path) -> None:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read a megabyte at a time."""
     digest = hashlib.sha256()
-    with (path / "model.safetensors").open("rb") as handle:
+    with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    if digest.hexdigest() != WEIGHTS_SHA256:
-        raise ModelUnavailable(f"model.safetensors has sha256 {digest.hexdigest()}, expected {WEIGHTS_SHA256}")
+    return digest.hexdigest()
+
+
+def verify(path: Path) -> None:
+    found = file_sha256(path / "model.safetensors")
+    if found != WEIGHTS_SHA256:
+        raise ModelUnavailable(f"model.safetensors has sha256 {found}, expected {WEIGHTS_SHA256}")
 
 
 def read_safetensors(path: Path) -> dict[str, np.ndarray]:

@@ -12,7 +12,6 @@ requests), and record where they came from; figures on those sources are not hel
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -120,10 +119,3 @@ def train(embed, texts: list[str], labels: list[bool], l2: float, provenance: di
             "l2": l2}
     return ToneModel(weights, bias, meta)
 
-
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
