@@ -36,6 +36,12 @@ def server(tmp_path):
     running.stop()
 
 
+def sign_in(page, key):
+    """The console's sign-in form, as an agent types it."""
+    page.get_by_label("Your agent key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+
+
 def shot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -50,8 +56,7 @@ def test_the_whole_demo_loop(browser, server):
 
     agent = browser.new_page()
     agent.goto(server.url + "/console")
-    agent.get_by_label("Your agent key").fill("demo-agent-key")
-    agent.get_by_role("button", name="Sign in").click()
+    sign_in(agent, "demo-agent-key")
     agent.get_by_text("Nothing waiting").wait_for()
     shot(agent, "1-empty-queue")
 
@@ -91,12 +96,10 @@ def test_the_whole_demo_loop(browser, server):
 def test_sign_in_refuses_a_bot_key_and_the_supervisor_sees_all_queues(browser, server):
     page = browser.new_page()
     page.goto(server.url + "/console")
-    page.get_by_label("Your agent key").fill("demo-bot-key")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "demo-bot-key")
     page.get_by_role("alert").wait_for()
     assert "not an agent's key" in page.get_by_role("alert").inner_text()
-    page.get_by_label("Your agent key").fill("demo-supervisor-key")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "demo-supervisor-key")
     page.get_by_role("link", name="Supervisor").click()
     page.get_by_role("heading", name="All queues").wait_for()
     assert "Ada" in page.locator("table").nth(1).inner_text()
