@@ -98,12 +98,14 @@ def test_our_own_labelled_cases(engine):
 
 
 def test_phrasings_written_after_the_lexicons(engine):
-    """Five batches written after the lexicons and exemplars: two of sales requests (each found 4 of 10 on its
-    first run) and three of support-style frustration (4 of 12, 4 of 10, 8 of 10). Those first runs are the figures
-    (README, "Measured"); the lexicons were widened for the kinds of message missed, and this floor keeps what
-    they find now without claiming all of it."""
+    """Batches written after the lexicons and exemplars, each run once before anything was changed for it; those
+    first runs are the figures (README, "Measured"). Batches 4 to 10 were then used to widen the lexicons, batch
+    11 (the last 66 rows) was not. This floor keeps what the detectors find now, without claiming all of it: a
+    change that loses fresh paraphrases fails here."""
     rows = [row for _n, row in read_utterances(DATA / "own_cases_fresh.jsonl")]
     report = evaluate_utterances(engine, rows).as_dict(examples=10)
-    assert report["metrics"]["sales"]["recall"] >= 0.8, report["worst_misses"]
-    assert report["metrics"]["frustration"]["recall"] >= 0.8, report["worst_misses"]
+    floors = {"human_request": 0.85, "billing": 0.8, "security": 0.7, "churn": 0.8, "sales": 0.7,
+              "frustration": 0.7}
+    for category, floor in floors.items():
+        assert report["metrics"][category]["recall"] >= floor, (category, report["worst_misses"])
     assert report["routine"]["escalated"] == 0, report["worst_false_alarms"]
