@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from warmline import Engine
+from warmline.config import check_text, default_text
 from warmline.core.engine import decide
 from warmline.core.model import Customer, Message
 from warmline.core.state import ConversationState
@@ -96,3 +97,45 @@ def test_semantic_scores_are_an_input_so_decisions_replay(engine):
     near_routine = dict(args, semantic={"security": (0.70, "x"), "routine": (0.68, "y")})
     assert decide(engine.policy, ConversationState(), **low)[0].action == "respond"
     assert decide(engine.policy, ConversationState(), **near_routine)[0].action == "respond"
+
+
+# Buying intents far from every sales exemplar in words and topic: the similarity rule misses them, the probe
+# (trained on the exemplars when the policy loads) reads them.
+@needs_model
+@pytest.mark.parametrize("text", ["could you send over a price for kitting out our 12 clinics",
+                                  "is there a package for firms with a few hundred staff"])
+def test_the_probe_reads_paraphrases_the_nearest_exemplar_misses(text):
+    lexicons_only = Engine(semantic=False).session("p", {"plan": "pro"}).customer_turn(text, now=MONDAY_10)
+    assert "sales" not in lexicons_only.triggers
+    d = Engine().session("p", {"plan": "pro"}).customer_turn(text, now=MONDAY_10)
+    assert "sales" in d.triggers and d.action == "offer_escalation"
+    assert d.trace["signals"]["sales"]["detail"].startswith("reads as sales (probe 0.9")
+    assert d.trace["measures"]["semantic"]["probe:sales"] >= 0.9
+
+
+def test_a_probe_fires_its_trigger_only_at_its_bar_and_never_against_a_veto(engine):
+    args = dict(conversation_id="c", index=0, draft=None, customer=Customer(plan="pro"), now=MONDAY_10)
+    far = {"sales": (0.31, "can we get a quote for 100 users"), "routine": (0.35, "hello")}
+
+    def decided(text, scores):
+        return decide(engine.policy, ConversationState(), message=Message("customer", text), semantic=scores,
+                      **args)[0]
+
+    text = "is there something for our 60 branches"
+    assert "sales" in decided(text, {**far, "probe:sales": (0.93, "probe")}).triggers
+    assert decided(text, {**far, "probe:sales": (0.85, "probe")}).action == "respond"
+    # billing has exemplars but no probe in the default policy: its probability is ignored
+    assert decided("about the amount", {"billing": (0.2, "x"), "probe:billing": (0.99, "probe")}).action == "respond"
+    # the lexicons' negation vetoes churn, whatever the probe says
+    vetoed = decided("I don't want to leave you, just pause it", {"churn": (0.4, "x"), "probe:churn": (0.99, "p")})
+    assert "churn" not in vetoed.triggers
+
+
+def test_a_probe_needs_exemplars_and_a_probability():
+    def problems(old, new):
+        return [str(p) for p in check_text(default_text().replace(old, new), "policy.yaml")]
+
+    unknown = problems("  probes: {human_request: 0.9,", "  probes: {refunds: 0.9, human_request: 0.9,")
+    assert any("semantic.probes.refunds" in p and "no exemplars for 'refunds'" in p for p in unknown), unknown
+    too_high = problems("churn: 0.9, sales: 0.9}", "churn: 0.9, sales: 1.5}")
+    assert any("semantic.probes.sales" in p and "less than 1" in p for p in too_high), too_high

@@ -14,7 +14,7 @@ from warmline.config.load import check_text, default_text
 from warmline.core.engine import decide
 from warmline.core.model import Customer, Message
 from warmline.core.state import ConversationState, after_other_message
-from warmline.scorers import tone
+from warmline.scorers import linear, tone
 from conftest import MONDAY_10
 from test_semantic import needs_model
 
@@ -127,12 +127,34 @@ def test_fit_learns_a_boundary_that_holds_on_unseen_rows():
         return x, x @ direction > 1.0   # about 1 row in 6 is positive, as with anger in chat text
 
     x, y = rows(4000)
-    weights, bias = tone.fit(x, y, l2=10.0)
+    weights, bias = linear.fit(x, y, l2=10.0)
     model = tone.ToneModel(weights, bias, {})
     unseen, truth = rows(2000)
     predicted = model.probability(unseen) >= 0.5
     assert 0.05 < truth.mean() < 0.3 and (predicted == truth).mean() > 0.93
     assert (predicted & truth).sum() / truth.sum() > 0.6
+
+
+def test_balanced_fit_finds_a_rare_class_that_a_plain_fit_gives_up_on():
+    """A probe learns from a trigger's few dozen exemplars against hundreds of others: weighted to balance, it
+    still finds the rare class; unweighted, it mostly predicts the majority."""
+    rng = np.random.default_rng(11)
+    direction = rng.normal(size=384)
+
+    def rows(n):
+        x = rng.normal(size=(n, 384)).astype(np.float32)
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        return x, x @ direction > 2.0   # about 1 row in 50 is positive
+
+    x, y = rows(3000)
+    unseen, truth = rows(4000)
+    recall = {}
+    for balanced in (False, True):
+        weights, bias = linear.fit(x, y, l2=10.0, balanced=balanced)
+        predicted = linear.probability(unseen, weights, bias) >= 0.5
+        recall[balanced] = (predicted & truth).sum() / truth.sum()
+    assert 0.01 < truth.mean() < 0.04
+    assert recall[False] < 0.1 and recall[True] > 0.35, recall
 
 
 def test_a_tone_model_round_trips_and_bad_files_are_refused(tmp_path):

@@ -157,7 +157,8 @@ def _scorer_for(policy: CompiledPolicy) -> tuple[Any, str]:
     """One scorer per set of exemplars (embedding them takes a second), shared by engines and policies that use
     the same. The scorer module needs numpy and the model, so it is imported only here."""
     spec = policy.semantic
-    key = (spec.enabled, tuple(sorted(spec.exemplars.items())), spec.routine, spec.tone_model)
+    key = (spec.enabled, tuple(sorted(spec.exemplars.items())), spec.routine, spec.tone_model,
+           tuple(sorted(spec.probes.items())))
     if key not in _SCORERS:
         from .scorers.semantic import load_scorer
         _SCORERS[key] = load_scorer(spec)

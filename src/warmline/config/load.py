@@ -247,9 +247,13 @@ def _compile_semantic(policy: schema.Policy, triggers: set[str], problem, base: 
     for trigger, texts in spec.exemplars.items():
         if not texts:
             problem(f"semantic.exemplars.{trigger}", "no exemplars", "give a few phrasings, or remove the trigger")
+    for trigger in spec.probes:
+        if trigger not in spec.exemplars:
+            problem(f"semantic.probes.{trigger}", f"no exemplars for '{trigger}' to train its probe on",
+                    _suggest(trigger, set(spec.exemplars)) or "add semantic.exemplars for it, or remove the probe")
     return SemanticSpec(spec.enabled and bool(spec.exemplars), spec.threshold, spec.margin, dict(spec.thresholds),
                         {k: tuple(v) for k, v in spec.exemplars.items()}, tuple(spec.routine),
-                        _tone_model(spec.tone_model, base, problem))
+                        _tone_model(spec.tone_model, base, problem), dict(spec.probes))
 
 
 def _tone_model(value: str, base: Path | None, problem) -> str | None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -226,6 +226,8 @@ class Semantic(Strict):
     exemplars: dict[str, list[str]] = {}
     routine: list[str] = []
     tone_model: str = "builtin"   # the anger probability model: builtin, off, or a file from `warmline train-tone`
+    # trigger -> probability at which its linear probe (trained on the exemplars when the scorer loads) fires
+    probes: dict[str, Annotated[float, Field(gt=0, lt=1)]] = {}
 
 
 class Policy(Strict):

@@ -36,6 +36,7 @@ class SemanticSpec:
     exemplars: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     routine: tuple[str, ...] = ()
     tone_model: str | None = "builtin"   # "builtin", the path of a tone model file, or None (off)
+    probes: Mapping[str, float] = field(default_factory=dict)   # trigger -> probe probability that fires it
 
     def threshold_for(self, trigger: str) -> float:
         return self.thresholds.get(trigger, self.threshold)

@@ -1,7 +1,14 @@
-"""The semantic scorer: similarity of customer messages to each trigger's exemplars and to routine requests.
+"""The semantic scorer: similarity of customer messages to each trigger's exemplars and to routine requests, and
+the probability given by each trigger's probe.
 
-Loading the model and embedding the exemplars takes about a second, so one scorer is built per policy and kept;
-messages are embedded in batches (a whole conversation, or many conversations at once in replay and eval).
+A probe is a logistic regression over the embedding, trained when the scorer loads on the policy's own exemplars:
+the trigger's against every other trigger's and the routine requests. Where the nearest exemplar must be close
+in words and topic ("a quote for 40 laptops" is far from every sales exemplar), the probe learns what the
+trigger's exemplars share against the rest (an organisation buying), so it reads paraphrases in other domains.
+
+Loading the model, embedding the exemplars and fitting the probes takes about a second, so one scorer is built
+per policy and kept; messages are embedded in batches (a whole conversation, or many conversations at once in
+replay and eval).
 """
 from __future__ import annotations
 
@@ -12,11 +19,13 @@ from typing import Iterable, Mapping
 import numpy as np
 
 from ..core.policy import SemanticSpec
+from ..core.signals.semantic import PROBE
 from ..core.signals.sentiment import ANGER
-from . import tone
+from . import linear, tone
 from .minilm import MiniLM, ModelUnavailable
 
 Scores = Mapping[str, tuple[float, str]]
+PROBE_L2 = 10.0   # fits the exemplars closely: they are curated, and a probe only adds to the similarity rule
 _MODEL: MiniLM | None = None
 
 
@@ -41,6 +50,10 @@ class SemanticScorer:
         self.labels = np.array(labels)
         self.groups = {label: np.flatnonzero(self.labels == label) for label in dict.fromkeys(labels)}
         self.matrix = self.model.embed(texts).T.copy()  # (384, exemplars)
+        self.probed = [t for t in spec.probes if t in self.groups]
+        fitted = [linear.fit(self.matrix.T, self.labels == t, PROBE_L2, balanced=True) for t in self.probed]
+        self.probe_weights = np.stack([w for w, _ in fitted], axis=1) if fitted else None   # (384, probes)
+        self.probe_bias = np.array([b for _, b in fitted], dtype=np.float32)
         self.tone = None if spec.tone_model is None else tone.load(
             None if spec.tone_model == "builtin" else Path(spec.tone_model))
         self._cache: OrderedDict[str, Scores] = OrderedDict()
@@ -52,10 +65,15 @@ class SemanticScorer:
         if missing:
             embeddings = self.model.embed(missing)
             angry = self.tone.probability(embeddings) if self.tone is not None else None
+            probes = (linear.probability(embeddings, self.probe_weights, self.probe_bias)
+                      if self.probe_weights is not None else None)
             for i, (text, row) in enumerate(zip(missing, embeddings @ self.matrix)):
                 scores = self._by_trigger(row)
                 if angry is not None:
                     scores[ANGER] = (round(float(angry[i]), 4), "tone model")
+                if probes is not None:
+                    for trigger, p in zip(self.probed, probes[i]):
+                        scores[PROBE + trigger] = (round(float(p), 4), "probe")
                 self._remember(text, scores)
         return [self._cache[t] for t in texts]
 
@@ -82,7 +100,7 @@ def load_scorer(spec: SemanticSpec) -> tuple[SemanticScorer | None, str]:
         return None, f"off: {exc}; running on lexicons only"
     except tone.ToneModelError as exc:
         return None, f"off: {exc}"
-    if scorer.tone is None:
-        return scorer, "on: all-MiniLM-L6-v2 (numpy), weights verified; tone model off"
-    source = "built-in" if spec.tone_model == "builtin" else spec.tone_model
-    return scorer, f"on: all-MiniLM-L6-v2 (numpy), weights verified; tone model {source}"
+
+    tone_status = "off" if scorer.tone is None else "built-in" if spec.tone_model == "builtin" else spec.tone_model
+    probes = ", ".join(scorer.probed) or "none"
+    return scorer, f"on: all-MiniLM-L6-v2 (numpy), weights verified; tone model {tone_status}; probes: {probes}"

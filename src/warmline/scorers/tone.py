@@ -20,6 +20,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from . import linear
+
 FORMAT = "warmline-tone/1"
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSIONS = 384
@@ -41,7 +43,7 @@ class ToneModel:
 
     def probability(self, embeddings: np.ndarray) -> np.ndarray:
         """Anger probability of each row of (n, 384) unit-length embeddings."""
-        return 1.0 / (1.0 + np.exp(-(embeddings @ self.weights + self.bias)))
+        return linear.probability(embeddings, self.weights, self.bias)
 
     def to_json(self) -> str:
         document = {"format": FORMAT, "model": MODEL, "dimensions": DIMENSIONS, **self.meta,
@@ -74,25 +76,6 @@ def load(path: Path | None = None) -> ToneModel:
     return ToneModel(np.asarray(weights, dtype=np.float32), float(document["bias"]), meta)
 
 
-def fit(embeddings: np.ndarray, labels: np.ndarray, l2: float = 1.0, iterations: int = 25) -> tuple[np.ndarray, float]:
-    """L2-regularised logistic regression by Newton's method (IRLS): minimises
-    ||w||^2 / 2 + l2 * sum(log loss), the bias unpenalised. Deterministic; a few seconds for 50,000 rows."""
-    x = np.hstack([embeddings.astype(np.float64), np.ones((len(embeddings), 1))])
-    y = labels.astype(np.float64)
-    penalty = np.eye(x.shape[1]) / l2
-    penalty[-1, -1] = 0.0
-    theta = np.zeros(x.shape[1])
-    for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-(x @ theta)))
-        gradient = x.T @ (p - y) + penalty @ theta
-        hessian = (x * (p * (1 - p))[:, None]).T @ x + penalty
-        step = np.linalg.solve(hessian, gradient)
-        theta -= step
-        if np.max(np.abs(step)) < 1e-6:
-            break
-    return theta[:-1].astype(np.float32), float(theta[-1])
-
-
 def training_rows(rows: Iterable[dict[str, Any]], sources: Sequence[str], category: str = "frustration"
                   ) -> tuple[list[str], list[bool]]:
     """Texts and labels from labelled utterances: positives are `category` rows of strength positive, negatives
@@ -114,7 +97,7 @@ def train(embed, texts: list[str], labels: list[bool], l2: float, provenance: di
     if not any(labels) or all(labels):
         raise ToneModelError("the training rows need both positives and negatives")
     embeddings = np.vstack([embed(texts[i:i + 512]) for i in range(0, len(texts), 512)])
-    weights, bias = fit(embeddings, np.asarray(labels), l2)
+    weights, bias = linear.fit(embeddings, np.asarray(labels), l2)
     meta = {"trained_on": {**provenance, "positives": int(sum(labels)), "negatives": len(labels) - int(sum(labels))},
             "l2": l2}
     return ToneModel(weights, bias, meta)
