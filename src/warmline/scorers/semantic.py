@@ -3,7 +3,7 @@ the probability given by each trigger's probe.
 
 A probe is a logistic regression over the embedding, trained when the scorer loads on the policy's own exemplars:
 the trigger's against every other trigger's and the routine requests. Where the nearest exemplar must be close
-in words and topic ("a quote for 40 laptops" is far from every sales exemplar), the probe learns what the
+in words and topic ("a price for kitting out our 12 clinics" is far from every sales exemplar), the probe learns what the
 trigger's exemplars share against the rest (an organisation buying), so it reads paraphrases in other domains.
 
 Loading the model, embedding the exemplars and fitting the probes takes about a second, so one scorer is built
@@ -100,7 +100,6 @@ def load_scorer(spec: SemanticSpec) -> tuple[SemanticScorer | None, str]:
         return None, f"off: {exc}; running on lexicons only"
     except tone.ToneModelError as exc:
         return None, f"off: {exc}"
-
     tone_status = "off" if scorer.tone is None else "built-in" if spec.tone_model == "builtin" else spec.tone_model
     probes = ", ".join(scorer.probed) or "none"
     return scorer, f"on: all-MiniLM-L6-v2 (numpy), weights verified; tone model {tone_status}; probes: {probes}"
