@@ -94,7 +94,8 @@ def test_frustration_markers(say, text):
 
 
 @pytest.mark.parametrize("text", ["Thanks!!! That worked", "I need to cancel the order, wrong size",
-                                  "my package is missing", "Looks f*cking delicious"])
+                                  "my package is missing", "Looks f*cking delicious",
+                                  "damn it, that was quick, thanks so much!"])
 def test_problem_descriptions_and_joy_are_not_frustration(say, text):
     d = say(text)
     assert "frustration" not in d.triggers and d.action != "escalate"

@@ -89,7 +89,7 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
     words: list[Evidence] = []      # ordinary words of frustration, swearing in a negative message
     markers: list[Evidence] = []    # tone: capitals, "!!!", sarcasm, a very negative score, the tone model
     scan = turn.scan
-    if scan.has_strong("profanity"):
+    if scan.has_strong("profanity") and f["vader"] <= 0.3:   # "f*cking brilliant, that worked" is not anger
         explicit.append(("profanity", evidence_of(scan, "profanity")))
     elif f["profanity"] and f["vader"] <= t.markers:
         words.append(("profanity", evidence_of(scan, "profanity")))
