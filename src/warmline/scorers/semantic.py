@@ -3,8 +3,9 @@ the probability given by each trigger's probe.
 
 A probe is a logistic regression over the embedding, trained when the scorer loads on the policy's own exemplars:
 the trigger's against every other trigger's and the routine requests. Where the nearest exemplar must be close
-in words and topic ("a price for kitting out our 12 clinics" is far from every sales exemplar), the probe learns what the
-trigger's exemplars share against the rest (an organisation buying), so it reads paraphrases in other domains.
+in words and topic ("a price for kitting out our 12 clinics" is far from every sales exemplar), the probe
+learns what the trigger's exemplars share against the rest (an organisation buying), so it reads paraphrases in
+other domains.
 
 Loading the model, embedding the exemplars and fitting the probes takes about a second, so one scorer is built
 per policy and kept; messages are embedded in batches (a whole conversation, or many conversations at once in

@@ -15,6 +15,7 @@ from ..model import Signal, Span
 from . import Found, Measures, Turn, evidence_of
 
 ANGER = "anger"  # the semantic input with the tone model's probability that the message is angry or annoyed
+_POSITIVE = 0.3   # above this VADER score a message is positive: strong words and curses in it are not anger
 _EXCLAMATIONS = re.compile(r"[!?]*![!?]*")
 _COMPLAINT = re.compile(r"\b(?:not|no|never|nothing|nobody|why|where|still|again|yet|can'?t|won'?t|don'?t|"
                         r"doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t)\b", re.IGNORECASE)
@@ -89,7 +90,7 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
     words: list[Evidence] = []      # ordinary words of frustration, swearing in a negative message
     markers: list[Evidence] = []    # tone: capitals, "!!!", sarcasm, a very negative score, the tone model
     scan = turn.scan
-    if scan.has_strong("profanity") and f["vader"] <= 0.3:   # "f*cking brilliant, that worked" is not anger
+    if scan.has_strong("profanity") and f["vader"] <= _POSITIVE:   # not "damn it, that was quick, thanks!"
         explicit.append(("profanity", evidence_of(scan, "profanity")))
     elif f["profanity"] and f["vader"] <= t.markers:
         words.append(("profanity", evidence_of(scan, "profanity")))
@@ -108,7 +109,7 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
         explicit.append(("sarcasm or giving up", evidence_of(scan, "dismissal")))
     elif f["dismissal"] and f["vader"] <= t.markers:   # "seriously?"
         markers.append(("sarcasm", None))
-    if scan.has_strong("frustration_words") and f["vader"] <= 0.3:
+    if scan.has_strong("frustration_words") and f["vader"] <= _POSITIVE:
         explicit.append(("words of frustration", evidence_of(scan, "frustration_words")))
     elif f["frustration_words"] and score <= t.words:
         words.append(("words of frustration", evidence_of(scan, "frustration_words")))
