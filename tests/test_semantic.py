@@ -102,8 +102,8 @@ def test_semantic_scores_are_an_input_so_decisions_replay(engine):
 # Buying intents far from every sales exemplar in words and topic: the similarity rule misses them, the probe
 # (trained on the exemplars when the policy loads) reads them.
 @needs_model
-@pytest.mark.parametrize("text", ["could you send over a price for kitting out our 12 clinics",
-                                  "what would you charge to set up our 40 branches"])
+@pytest.mark.parametrize("text", ["could you send over a price for setting up our 12 clinics",
+                                  "how much to get all 40 of our branches onto your system"])
 def test_the_probe_reads_paraphrases_the_nearest_exemplar_misses(text):
     lexicons_only = Engine(semantic=False).session("p", {"plan": "pro"}).customer_turn(text, now=MONDAY_10)
     assert "sales" not in lexicons_only.triggers
