@@ -94,6 +94,29 @@ def test_long_conversation_offers_at_ten_turns(engine):
     assert d[10].action == "respond"  # offered once, not on every later turn
 
 
+def test_long_conversation_offer_waits_past_a_customer_signing_off(engine):
+    msgs = []
+    for q in ["how do I add a user", "can I export to csv", "where are my reports", "how do I rename a project",
+              "is there a dark mode", "can I change the language", "how do I archive a board",
+              "where do I upload a logo", "can guests comment"]:
+        msgs += [cust(q), bot("Answer.", confidence=0.9)]
+    msgs += [cust("ok that's all, thank you very much"), bot("Bye!", confidence=0.9),
+             cust("oh wait, one more: how do I print a board"), bot("Answer.", confidence=0.9),
+             cust("and how do I set a due date"), bot("Answer.", confidence=0.9)]
+    d = run(engine, msgs)
+    assert d[9].action == "respond"                    # not offered a person while saying goodbye
+    assert d[10].action == "offer_escalation" and d[10].reasons[0].trigger == "long_conversation"
+    assert d[11].action == "respond"                   # the next offer is due at twenty turns
+
+
+def test_a_correction_counts_as_an_answer_that_did_not_help(engine):
+    d = run(engine, [cust("I need a train to Leeds on Thursday"), bot("TR1 leaves Monday at 9.", confidence=0.9),
+                     cust("No, I said Thursday, not Monday"), bot("TR2 leaves Monday at 10.", confidence=0.9),
+                     cust("I already told you, Thursday!"), bot("TR3 leaves Monday.", confidence=0.9)])
+    assert d[1].action != "escalate"
+    assert d[2].action == "escalate" and "not_helpful" in d[2].triggers
+
+
 def test_strongest_action_wins_and_priorities_combine(engine):
     d = run(engine, [cust("I was double charged and I think my account was hacked")])[0]
     assert d.action == "escalate"
