@@ -14,10 +14,16 @@ from service_support import ADA, BOT, Server
 ANGRY = "This is useless, I want to talk to a real person now"
 
 
+def clean_env(**settings):
+    """The environment without the developer's own WARMLINE_ variables (strict settings refuse unknown ones,
+    such as the tests' WARMLINE_UPDATE_GOLDEN)."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("WARMLINE_")}, "WARMLINE_SEMANTIC": "off",
+            **settings}
+
+
 def warmline(*args, env=None):
     return subprocess.run([sys.executable, "-m", "warmline", *args], capture_output=True, text=True, timeout=120,
-                          env={**{k: v for k, v in os.environ.items() if not k.startswith("WARMLINE_")},
-                               "WARMLINE_SEMANTIC": "off", **(env or {})})
+                          env=clean_env(**(env or {})))
 
 
 def test_migrate_then_keys_create_and_revoke(tmp_path):
@@ -50,8 +56,7 @@ def test_a_worker_process_of_its_own_runs_the_timers(tmp_path):
     url = f"sqlite:///{tmp_path}/w.db"
     server = Server(url, extra_env={"WARMLINE_POLICY": str(policy)}, worker=False)
     worker = subprocess.Popen([sys.executable, "-m", "warmline", "worker"], stderr=subprocess.DEVNULL,
-                              env={**os.environ, "WARMLINE_DATABASE_URL": url, "WARMLINE_SEMANTIC": "off",
-                                   "WARMLINE_POLICY": str(policy)})
+                              env=clean_env(WARMLINE_DATABASE_URL=url, WARMLINE_POLICY=str(policy)))
     try:
         handoff = httpx.post(f"{server.url}/v1/conversations/c/turns", json={"message": {"text": ANGRY}},
                              headers=BOT).json()["handoff_id"]
