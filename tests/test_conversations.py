@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 from conftest import MONDAY_10, SATURDAY_22
+from warmline.store.codec import decode_state, encode_state
 
 
 def run(engine, messages, customer=None, now=MONDAY_10):
@@ -107,6 +108,20 @@ def test_long_conversation_offer_waits_past_a_customer_signing_off(engine):
     assert d[9].action == "respond"                    # not offered a person while saying goodbye
     assert d[10].action == "offer_escalation" and d[10].reasons[0].trigger == "long_conversation"
     assert d[11].action == "respond"                   # the next offer is due at twenty turns
+    # the pending offer is part of the stored state, so another instance makes it
+    after_goodbye = [s for _, s in engine.iter_states({"id": "c", "messages": msgs}, now=MONDAY_10)][9]
+    assert after_goodbye.long_offer_pending and decode_state(encode_state(after_goodbye)) == after_goodbye
+
+
+def test_a_handback_does_not_bring_a_long_conversation_offer_with_it(engine):
+    msgs = []
+    for i in range(11):
+        msgs += [cust(f"question number {i} about exports"), bot("Answer.", confidence=0.9)]
+    msgs += [{"role": "agent", "text": "Hi, Sam here, all sorted."}, {"role": "system", "text": "", "event": "handback"},
+             cust("thanks, and how do I rename a board"), bot("Answer.", confidence=0.9)]
+    d = run(engine, msgs)
+    assert d[9].action == "offer_escalation" and d[10].action == "respond"
+    assert d[11].action == "respond"   # back with the bot after a person helped: no offer until turn 20
 
 
 def test_a_correction_counts_as_an_answer_that_did_not_help(engine):

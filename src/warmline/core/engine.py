@@ -65,7 +65,8 @@ def decide(policy: CompiledPolicy, state: ConversationState, *, conversation_id:
         hands_over=outcome.action == "escalate" and (handoff is None or handoff.timing != "wait"),
         not_helpful=measures["not_helpful_now"], resolved=measures["resolved"],
         fallback=measures["draft_fallback"], amounts=measures["amounts"],
-        refund_asked=measures["refund_asked"], facts=dict(message.facts))
+        refund_asked=measures["refund_asked"], long_offer_pending=measures.get("long_offer_pending", False),
+        facts=dict(message.facts))
     return decision, after_customer_turn(state, memory)
 
 

@@ -37,6 +37,7 @@ class ConversationState:
     facts: Mapping[str, Any] = field(default_factory=_empty)
     amounts: tuple[float, ...] = ()
     refund_asked: bool = False
+    long_offer_pending: bool = False   # a long-conversation offer fell due while the customer was signing off
 
     def turns_with(self, trigger: str) -> int:
         return self.trigger_turns.get(trigger, 0)
@@ -55,6 +56,7 @@ class TurnMemory:
     fallback: bool
     amounts: tuple[float, ...] = ()
     refund_asked: bool = False
+    long_offer_pending: bool = False
     facts: Mapping[str, Any] = field(default_factory=dict)
     hands_over: bool | None = None   # the turn gives the conversation to a person (None: when it escalates)
 
@@ -84,6 +86,7 @@ def after_customer_turn(state: ConversationState, memory: TurnMemory) -> Convers
         facts=MappingProxyType({**state.facts, **memory.facts}) if memory.facts else state.facts,
         amounts=(state.amounts + memory.amounts)[-20:],
         refund_asked=state.refund_asked or memory.refund_asked,
+        long_offer_pending=memory.long_offer_pending,
     )
 
 
@@ -96,7 +99,8 @@ def after_other_message(state: ConversationState, message: Message) -> Conversat
         return replace(state, with_human=True)   # a waiting handoff was queued: a person takes over
     if message.role == "system" and message.event == "handback":
         return replace(state, with_human=False, handoff_turn=None, handoff_queue=None, fallback_strikes=0,
-                       not_helpful=0, last_action=None, questions=(), trigger_turns=EMPTY, resolved=False)
+                       not_helpful=0, last_action=None, questions=(), trigger_turns=EMPTY, resolved=False,
+                       long_offer_pending=False)
     if message.facts:
         return replace(state, facts=MappingProxyType({**state.facts, **message.facts}))
     return state

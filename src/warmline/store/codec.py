@@ -7,7 +7,7 @@ from typing import Any
 from ..core.state import ConversationState, Question
 
 _SCALARS = ("customer_turns", "with_human", "handoff_turn", "handoff_queue", "fallback_strikes", "not_helpful",
-            "resolved", "last_action", "last_offer_queue", "refund_asked")
+            "resolved", "last_action", "last_offer_queue", "refund_asked", "long_offer_pending")
 
 
 def encode_state(state: ConversationState) -> dict[str, Any]:
