@@ -129,6 +129,9 @@ def test_a_probe_fires_its_trigger_only_at_its_bar_and_never_against_a_veto(engi
     # the lexicons' negation vetoes churn, whatever the probe says
     vetoed = decided("I don't want to leave you, just pause it", {"churn": (0.4, "x"), "probe:churn": (0.99, "p")})
     assert "churn" not in vetoed.triggers
+    # ... but a negated object is not a negated intent: "won't be needing your services" is leaving
+    leaving = decided("we won't be needing your services any more", {"churn": (0.4, "x"), "probe:churn": (0.95, "p")})
+    assert "churn" in leaving.triggers
 
 
 def test_a_probe_needs_exemplars_and_a_probability():

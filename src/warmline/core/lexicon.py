@@ -169,10 +169,14 @@ class PhraseMatcher:
         excepted = [(r.first, r.last) for r in found if r.kind == "except"]
 
         def kept(r: _Raw) -> bool:
+            """Not inside an exception, and not negated. A negated phrase or cue vetoes the lexicon ("I don't
+            want to leave you"); a negated near target only drops out: it is the object, not the intent ("we
+            won't be needing your services" does not deny leaving)."""
             if any(r.first <= b and a <= r.last for a, b in excepted):  # overlaps an exception
                 return False
             if spec.negatable and self._negated(tokens, r.first):
-                vetoed.add(spec.name)
+                if r.kind != "target":
+                    vetoed.add(spec.name)
                 return False
             return True
 
