@@ -117,7 +117,8 @@ def test_a_handback_does_not_bring_a_long_conversation_offer_with_it(engine):
     msgs = []
     for i in range(11):
         msgs += [cust(f"question number {i} about exports"), bot("Answer.", confidence=0.9)]
-    msgs += [{"role": "agent", "text": "Hi, Sam here, all sorted."}, {"role": "system", "text": "", "event": "handback"},
+    msgs += [{"role": "agent", "text": "Hi, Sam here, all sorted."},
+             {"role": "system", "text": "", "event": "handback"},
              cust("thanks, and how do I rename a board"), bot("Answer.", confidence=0.9)]
     d = run(engine, msgs)
     assert d[9].action == "offer_escalation" and d[10].action == "respond"
