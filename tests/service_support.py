@@ -74,6 +74,13 @@ def make_context(url: str, clock: FakeClock | None = None, **settings):
     return ctx
 
 
+def clean_env(**settings) -> dict[str, str]:
+    """This process's environment without the developer's own WARMLINE_ variables (strict settings refuse unknown
+    ones, such as the tests' WARMLINE_UPDATE_GOLDEN), the semantic layer off, then `settings`."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("WARMLINE_")}, "WARMLINE_SEMANTIC": "off",
+            **settings}
+
+
 class Server:
     """A real `warmline serve` process on a free loopback port."""
 
@@ -85,9 +92,8 @@ class Server:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WARMLINE_")}
-        env.update({"WARMLINE_DATABASE_URL": database_url, "WARMLINE_SEMANTIC": "off",
-                    "WARMLINE_WORKER": "on" if worker else "off", **(extra_env or {})})
+        env = clean_env(**{"WARMLINE_DATABASE_URL": database_url, "WARMLINE_WORKER": "on" if worker else "off",
+                           **(extra_env or {})})
         self.process = subprocess.Popen([sys.executable, "-m", "warmline", "serve", "--demo", "--port",
                                          str(self.port)], env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE)

@@ -1,7 +1,6 @@
 """The service's commands as an operator runs them: migrate, keys, and a worker process of its own."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -9,16 +8,9 @@ import time
 import httpx
 
 from warmline.config.load import default_text
-from service_support import ADA, BOT, Server
+from service_support import ADA, BOT, Server, clean_env
 
 ANGRY = "This is useless, I want to talk to a real person now"
-
-
-def clean_env(**settings):
-    """The environment without the developer's own WARMLINE_ variables (strict settings refuse unknown ones,
-    such as the tests' WARMLINE_UPDATE_GOLDEN)."""
-    return {**{k: v for k, v in os.environ.items() if not k.startswith("WARMLINE_")}, "WARMLINE_SEMANTIC": "off",
-            **settings}
 
 
 def warmline(*args, env=None):
