@@ -36,6 +36,13 @@ TOPICS = [
     ("churn", "please close my account"),
     ("churn", "honestly thinking of switching to a competitor, you're too expensive"),
     ("crisis", "this is an emergency, I need help now"),
+    ("crisis", "URGENT"),
+    ("crisis", "please help asap, our checkout has been down all morning"),
+    ("crisis", "it's urgent: the payroll run is blocked"),
+    ("churn", "is there a penalty if we leave before the contract ends?"),
+    ("churn", "we're migrating the whole company off your platform"),
+    ("security", "I gave my verification code to a man who said he was from your fraud team"),
+    ("security", "there's a new device on my account, that wasn't me"),
     ("sensitive", "I'm being harassed by one of your drivers"),
     ("sensitive", "I use a screen reader and can't find the checkout button"),
     ("account_access", "I'm locked out of my account"),
@@ -52,6 +59,11 @@ NOT_TOPICS = [
     ("security", "where are my security settings?"),
     ("account_access", "how do I reset my password?"),
     ("crisis", "can I get an urgent delivery option?"),
+    ("crisis", "can you send me the invoice asap"),            # urgency words alone qualify a routine request
+    ("crisis", "move 400 dollars into my emergency savings account"),
+    ("crisis", "I need the tracking number urgently"),
+    ("churn", "if I leave now, will the parcel still be delivered today?"),
+    ("churn", "I want to leave some feedback about the app"),
     ("legal", "is the food court open?"),
 ]
 

@@ -98,14 +98,14 @@ def test_our_own_labelled_cases(engine):
 
 
 def test_phrasings_written_after_the_lexicons(engine):
-    """Batches 4 to 27, each written after the lexicons and exemplars and run once before anything was changed
+    """Batches 4 to 28, each written after the lexicons and exemplars and run once before anything was changed
     for it; those first runs are the figures (README, "Measured"). Most batches were then used to widen the
     lexicons and exemplars. This floor keeps what the detectors find now, without claiming all of it: a change
     that loses fresh paraphrases fails here."""
     rows = [row for _n, row in read_utterances(DATA / "own_cases_fresh.jsonl")]
     report = evaluate_utterances(engine, rows).as_dict(examples=10)
-    floors = {"human_request": 0.8, "billing": 0.8, "security": 0.75, "churn": 0.7, "sales": 0.8,
-              "frustration": 0.75}
+    floors = {"human_request": 0.93, "billing": 0.87, "security": 0.9, "churn": 0.86, "sales": 0.88,
+              "frustration": 0.84}
     for category, floor in floors.items():
         assert report["metrics"][category]["recall"] >= floor, (category, report["worst_misses"])
     assert report["routine"]["escalated"] == 0, report["worst_false_alarms"]
