@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 from .config import load_policy
-from .core.engine import decide
+from .core.engine import MAX_ANALYSED_CHARS, decide
 from .core.model import Conversation, Customer, Decision, Message
 from .core.policy import CompiledPolicy
 from .core.state import ConversationState, after_other_message
@@ -57,7 +57,7 @@ class Engine:
     def _worth_embedding(self, text: str) -> bool:
         if len(text.split()) < 3:
             return False
-        hits = self.policy.matcher.scan(text[:2000]).hits
+        hits = self.policy.matcher.scan_memoised(text[:MAX_ANALYSED_CHARS]).hits  # the scan `decide` will use
         return not any(topic in hits for topic in self.policy.topics)
 
     def evaluate(self, conversation: Conversation | Mapping[str, Any], now: datetime | None = None,

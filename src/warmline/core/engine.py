@@ -40,7 +40,7 @@ def decide(policy: CompiledPolicy, state: ConversationState, *, conversation_id:
     if len(text) > MAX_ANALYSED_CHARS:
         trace["truncated"] = f"analysed the first {MAX_ANALYSED_CHARS} of {len(text)} characters"
         text = text[:MAX_ANALYSED_CHARS]
-    scan = policy.matcher.scan(text)
+    scan = policy.matcher.scan_memoised(text)
     draft_scan = _scan_draft(policy, draft.text) if draft is not None and draft.text else None
     turn = Turn(index, message, scan, draft, draft_scan, customer, state, now, policy, semantic)
     found: dict[str, Signal] = {}
@@ -86,15 +86,7 @@ def _outcome(policy: CompiledPolicy, state: ConversationState, found: Mapping[st
 
 
 def _scan_draft(policy: CompiledPolicy, text: str):
-    """Bots repeat their canned answers, so draft scans are memoised (a pure function of the text)."""
-    matcher = policy.draft_matcher or policy.matcher
-    cache = matcher.scan_cache
-    scan = cache.get(text)
-    if scan is None:
-        if len(cache) >= 20_000:
-            cache.clear()
-        scan = cache[text] = matcher.scan(text[:MAX_ANALYSED_CHARS])
-    return scan
+    return (policy.draft_matcher or policy.matcher).scan_memoised(text[:MAX_ANALYSED_CHARS])
 
 
 def _variables(found: Mapping[str, Signal], measures: Mapping[str, Any], customer: Customer,

@@ -27,6 +27,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from .text import NormalText, Token, normalise_phrase, tokenize
 
+MEMO_SIZE, MEMO_MAX_CHARS = 4096, 2000  # scans remembered: bounded in count and size (a few MB in all)
 FILLER = frozenset(
     "please pls plz now i a an the to me with can could you u want need id like just get give talk speak "
     "chat hi hello hey yes ok okay need my im let connect".split()
@@ -135,7 +136,7 @@ class PhraseMatcher:
             w = normalise_phrase(word)
             self._masked.setdefault(len(w), []).append(w)
         self._corrections: dict[str, str] = {}
-        self.scan_cache: dict[str, Scan] = {}  # for callers that memoise scans of repeated texts
+        self._scans: dict[str, Scan] = {}
 
     # -- public -------------------------------------------------------------------------------------------------
     def tokenize(self, text: str) -> NormalText:
@@ -161,6 +162,19 @@ class PhraseMatcher:
             if hits:
                 scan.hits[lexicon] = hits
         self._alone_hits(scan)
+        return scan
+
+    def scan_memoised(self, text: str) -> Scan:
+        """`scan`, remembered for the last few thousand texts of up to 2,000 characters (a scan is a pure function
+        of the text and is never changed once made): bots repeat canned answers, and a customer message is looked
+        at twice, once to decide whether to embed it and once to decide the turn."""
+        scan = self._scans.get(text)
+        if scan is None:
+            scan = self.scan(text)
+            if len(text) <= MEMO_MAX_CHARS:
+                if len(self._scans) >= MEMO_SIZE:
+                    self._scans.clear()
+                self._scans[text] = scan
         return scan
 
     # -- internals ----------------------------------------------------------------------------------------------
