@@ -3,10 +3,12 @@ import pytest
 
 HUMAN = ["talk to a human", "Can I speak to a real person please?", "agent", "AGENT!!!", "representative",
          "is there an actual person there?", "I want to speak with someone who can help",
-         "get me a live agent", "transfer me to a supervisor", "I need to talk to somebody"]
+         "get me a live agent", "transfer me to a supervisor", "I need to talk to somebody",
+         "could this be passed to a member of your team", "is there a way to explain this to a real person",
+         "will a human actually read this?"]
 NOT_HUMAN = ["how do I become an insurance agent", "my travel agent booked the wrong flight",
              "what does the user agent string mean", "human resources asked for my invoice",
-             "I'd like to change my shipping address"]
+             "I'd like to change my shipping address", "the parcel was handed to someone at reception"]
 
 
 @pytest.mark.parametrize("text", HUMAN)
@@ -43,6 +45,11 @@ TOPICS = [
     ("churn", "we're migrating the whole company off your platform"),
     ("security", "I gave my verification code to a man who said he was from your fraud team"),
     ("security", "there's a new device on my account, that wasn't me"),
+    ("security", "all my air miles were redeemed last night and I never used them"),
+    ("security", "the sender address on your 'invoice' email is not yours, it's a gmail"),
+    ("churn", "we will no longer need our subscription after the merger"),
+    ("churn", "please help me move my website away to another host"),
+    ("sales", "we want to roll your platform out across our 40 franchise locations"),
     ("sensitive", "I'm being harassed by one of your drivers"),
     ("sensitive", "I use a screen reader and can't find the checkout button"),
     ("account_access", "I'm locked out of my account"),
@@ -64,6 +71,7 @@ NOT_TOPICS = [
     ("crisis", "I need the tracking number urgently"),
     ("churn", "if I leave now, will the parcel still be delivered today?"),
     ("churn", "I want to leave some feedback about the app"),
+    ("billing", "do you offer refunds on sale items?"),
     ("legal", "is the food court open?"),
 ]
 
