@@ -72,6 +72,10 @@ NOT_TOPICS = [
     ("churn", "if I leave now, will the parcel still be delivered today?"),
     ("churn", "I want to leave some feedback about the app"),
     ("billing", "do you offer refunds on sale items?"),
+    ("sales", "how much is my electricity bill this month"),      # the customer's own figures, not our prices
+    ("sales", "how much is left on my gift card"),
+    ("sales", "how much is 20 euros in dollars"),
+    ("sales", "how much did my last order cost"),
     ("legal", "is the food court open?"),
 ]
 
