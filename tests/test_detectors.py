@@ -5,7 +5,7 @@ HUMAN = ["talk to a human", "Can I speak to a real person please?", "agent", "AG
          "is there an actual person there?", "I want to speak with someone who can help",
          "get me a live agent", "transfer me to a supervisor", "I need to talk to somebody",
          "could this be passed to a member of your team", "is there a way to explain this to a real person",
-         "will a human actually read this?"]
+         "will a human actually read this?", "fine, I'll wait for a person, add me to the queue"]
 NOT_HUMAN = ["how do I become an insurance agent", "my travel agent booked the wrong flight",
              "what does the user agent string mean", "human resources asked for my invoice",
              "I'd like to change my shipping address", "the parcel was handed to someone at reception"]
@@ -50,6 +50,11 @@ TOPICS = [
     ("churn", "we will no longer need our subscription after the merger"),
     ("churn", "please help me move my website away to another host"),
     ("sales", "we want to roll your platform out across our 40 franchise locations"),
+    ("sales", "we need 60 licences for the new hires"),
+    ("billing", "I was charged for a check-up that is covered by my plan"),
+    ("billing", "the gift box never arrived but the money was taken"),
+    ("security", "my flatmate bought games on my account without asking"),
+    ("churn", "please close my account permanently"),
     ("sensitive", "I'm being harassed by one of your drivers"),
     ("sensitive", "I use a screen reader and can't find the checkout button"),
     ("account_access", "I'm locked out of my account"),
@@ -113,7 +118,8 @@ def test_masked_profanity_is_frustration(say, text):
 
 @pytest.mark.parametrize("text", ["WHY IS MY ORDER STILL NOT HERE", "This is ridiculous, nothing works!!!",
                                   "whatever, forget it", "you are useless", "your new app is garbage",
-                                  "I have been more than patient with you people"])
+                                  "I have been more than patient with you people",
+                                  "oh wonderful, yet another canned answer", "why do I even bother writing to you"])
 def test_frustration_markers(say, text):
     assert "frustration" in say(text).triggers
 
