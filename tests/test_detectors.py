@@ -1,6 +1,8 @@
 """Each detector on its own: what fires it, and the hard negatives that must not."""
 import pytest
 
+from warmline.core.lexicon import LexiconSpec, Near, PhraseMatcher
+
 HUMAN = ["talk to a human", "Can I speak to a real person please?", "agent", "AGENT!!!", "representative",
          "is there an actual person there?", "I want to speak with someone who can help",
          "get me a live agent", "transfer me to a supervisor", "I need to talk to somebody",
@@ -223,3 +225,14 @@ def test_vader_shortcut_agrees_with_vader(engine):
     for text in ["where is my parcel 1234", "I love it", "the app is slow and broken", "ok", "WHY", ":) thanks",
                  "no", "not bad at all", "kind of meh", "Café closed 😡"]:
         assert vader_compound(analyzer, text) == analyzer.polarity_scores(text)["compound"]
+
+
+def test_a_near_rule_reads_its_pair_in_either_order_only_when_asked():
+    either = LexiconSpec("either", near=(Near(("asap",), ("help",), 3, either_order=True),))
+    cue_first = LexiconSpec("cue_first", near=(Near(("asap",), ("help",), 3),))
+    matcher = PhraseMatcher([either, cue_first])
+    target_first = matcher.scan("please help me asap")
+    assert "either" in target_first.hits and "cue_first" not in target_first.hits
+    assert target_first.first("either").phrase == "help … asap"       # the evidence in reading order
+    assert {"either", "cue_first"} <= set(matcher.scan("asap, I need help").hits)
+    assert "either" not in matcher.scan("help with my order, it can wait, no rush at all, not asap").hits

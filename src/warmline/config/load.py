@@ -23,7 +23,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from ..core import hours, rules as core_rules
 from ..core.flows import FlowSpec, FlowStep
-from ..core.lexicon import LexiconSpec, PhraseMatcher
+from ..core.lexicon import LexiconSpec, Near, PhraseMatcher
 from ..core.policy import AUXILIARY_LEXICONS, BUILTIN_TRIGGERS, CompiledPolicy, QueueSpec, SemanticSpec
 from ..core.routing import RouteNode
 from ..errors import ConfigError, Problem
@@ -413,7 +413,8 @@ def _route_variables(node: RouteNode) -> frozenset[str]:
 
 def _matcher(policy: schema.Policy, only: frozenset[str] | None = None) -> PhraseMatcher:
     specs = [LexiconSpec(name, tuple(lex.phrases), tuple(lex.strong), tuple(lex.except_),
-                         tuple((tuple(n.cues), tuple(n.targets), n.window, n.strong) for n in lex.near),
+                         tuple(Near(tuple(n.cues), tuple(n.targets), n.window, n.strong, n.either_order)
+                               for n in lex.near),
                          tuple(lex.alone), lex.negatable, tuple(lex.unless), tuple(lex.not_about))
              for name, lex in policy.lexicons.items() if only is None or name in only]
     negators = policy.lexicons["negators"].phrases if "negators" in policy.lexicons else ["not", "never", "no"]

@@ -76,6 +76,7 @@ class Near(Strict):
     targets: list[str] = Field(min_length=1)
     window: int = Field(3, ge=0, le=10)
     strong: bool = False
+    either_order: bool = False   # the target may also come first ("help asap" and "asap, help")
 
 
 class Lexicon(Strict):

@@ -35,13 +35,23 @@ FILLER = frozenset(
 
 
 @dataclass(frozen=True, slots=True)
+class Near:
+    """A cue, then a target within `window` tokens (or before it too, with `either_order`)."""
+    cues: tuple[str, ...]
+    targets: tuple[str, ...]
+    window: int
+    strong: bool = False
+    either_order: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class LexiconSpec:
     """One lexicon as the config states it (phrases already normalised)."""
     name: str
     phrases: tuple[str, ...] = ()
     strong: tuple[str, ...] = ()
     except_: tuple[str, ...] = ()
-    near: tuple[tuple[tuple[str, ...], tuple[str, ...], int, bool], ...] = ()  # cues, targets, window, strong
+    near: tuple[Near, ...] = ()
     alone: tuple[str, ...] = ()
     negatable: bool = False
     unless: tuple[str, ...] = ()
@@ -116,10 +126,10 @@ class PhraseMatcher:
                 add(p, spec.name, "unless")
             for p in spec.not_about:
                 add(p, spec.name, "not_about")
-            for i, (cues, targets, _window, _strong) in enumerate(spec.near):
-                for p in cues:
+            for i, near in enumerate(spec.near):
+                for p in near.cues:
                     add(p, spec.name, "cue", i)
-                for p in targets:
+                for p in near.targets:
                     add(p, spec.name, "target", i)
         for key, values in entries.items():
             self._automaton.add_word(key, (key.strip(), tuple(values)))
@@ -202,16 +212,15 @@ class PhraseMatcher:
             vetoed.add(spec.name)
         hits = [Hit(spec.name, r.kind == "strong", r.first, r.last, r.phrase)
                 for r in found if (r.kind == "strong" or (r.kind == "phrase" and not guarded)) and kept(r)]
-        for i, (_cues, _targets, window, strong) in enumerate(spec.near):
-            if guarded and not strong:
+        for i, near in enumerate(spec.near):
+            if guarded and not near.strong:
                 continue
             cues = [r for r in found if r.kind == "cue" and r.pair == i and kept(r)]
             targets = [r for r in found if r.kind == "target" and r.pair == i and kept(r)]
-            for c in cues:
-                t = next((t for t in targets if 0 <= t.first - c.last - 1 <= window), None)
-                if t is not None:
-                    hits.append(Hit(spec.name, strong, c.first, t.last, f"{c.phrase} … {t.phrase}"))
-                    break
+            pair = _pair(cues, targets, near.window, near.either_order)
+            if pair is not None:
+                a, b = pair
+                hits.append(Hit(spec.name, near.strong, a.first, b.last, f"{a.phrase} … {b.phrase}"))
         hits.sort(key=lambda h: h.first)
         return hits
 
@@ -264,6 +273,17 @@ class PhraseMatcher:
             self._corrections.clear()
         self._corrections[word] = best
         return best
+
+
+def _pair(cues: list[_Raw], targets: list[_Raw], window: int, either_order: bool) -> tuple[_Raw, _Raw] | None:
+    """The first cue with a target at most `window` tokens after it (or before it), in reading order."""
+    for c in cues:
+        for t in targets:
+            if 0 <= t.first - c.last - 1 <= window:
+                return c, t
+            if either_order and 0 <= c.first - t.last - 1 <= window:
+                return t, c
+    return None
 
 
 def _token_starts(normal: NormalText) -> list[int]:
