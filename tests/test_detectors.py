@@ -1,7 +1,7 @@
 """Each detector on its own: what fires it, and the hard negatives that must not."""
 import pytest
 
-from warmline.core.lexicon import LexiconSpec, Near, PhraseMatcher
+from warmline.core.lexicon import MEMO_MAX_CHARS, MEMO_SIZE, LexiconSpec, Near, PhraseMatcher
 
 HUMAN = ["talk to a human", "Can I speak to a real person please?", "agent", "AGENT!!!", "representative",
          "is there an actual person there?", "I want to speak with someone who can help",
@@ -236,3 +236,14 @@ def test_a_near_rule_reads_its_pair_in_either_order_only_when_asked():
     assert target_first.first("either").phrase == "help … asap"       # the evidence in reading order
     assert {"either", "cue_first"} <= set(matcher.scan("asap, I need help").hits)
     assert "either" not in matcher.scan("help with my order, it can wait, no rush at all, not asap").hits
+
+
+def test_remembered_scans_are_the_scans_and_stay_bounded():
+    """Hostile or endless input must not grow memory: the memo holds a bounded number of short texts."""
+    matcher = PhraseMatcher([LexiconSpec("refund", phrases=("refund",))])
+    assert matcher.scan_memoised("I want a refund").hits == matcher.scan("I want a refund").hits
+    for i in range(MEMO_SIZE + 50):
+        matcher.scan_memoised(f"refund number {i}")
+    matcher.scan_memoised("refund " * MEMO_MAX_CHARS)
+    assert len(matcher._scans) <= MEMO_SIZE
+    assert "refund " * MEMO_MAX_CHARS not in matcher._scans

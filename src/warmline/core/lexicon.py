@@ -27,7 +27,9 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from .text import NormalText, Token, normalise_phrase, tokenize
 
-MEMO_SIZE, MEMO_MAX_CHARS = 4096, 2000  # scans remembered: bounded in count and size (a few MB in all)
+# scans remembered: bounded in count and length (a scan of 500 characters is about 20 KB: 40 MB at most, a few MB
+# for ordinary chat messages); replay needs a chunk's messages and drafts, a few hundred
+MEMO_SIZE, MEMO_MAX_CHARS = 2048, 500
 FILLER = frozenset(
     "please pls plz now i a an the to me with can could you u want need id like just get give talk speak "
     "chat hi hello hey yes ok okay need my im let connect".split()
@@ -175,9 +177,9 @@ class PhraseMatcher:
         return scan
 
     def scan_memoised(self, text: str) -> Scan:
-        """`scan`, remembered for the last few thousand texts of up to 2,000 characters (a scan is a pure function
-        of the text and is never changed once made): bots repeat canned answers, and a customer message is looked
-        at twice, once to decide whether to embed it and once to decide the turn."""
+        """`scan`, remembered for the last two thousand or so texts of up to 500 characters (a scan is a pure
+        function of the text and is never changed once made): bots repeat canned answers, and a customer message
+        is looked at twice, once to decide whether to embed it and once to decide the turn."""
         scan = self._scans.get(text)
         if scan is None:
             scan = self.scan(text)
