@@ -7,10 +7,12 @@ HUMAN = ["talk to a human", "Can I speak to a real person please?", "agent", "AG
          "is there an actual person there?", "I want to speak with someone who can help",
          "get me a live agent", "transfer me to a supervisor", "I need to talk to somebody",
          "could this be passed to a member of your team", "is there a way to explain this to a real person",
-         "will a human actually read this?", "fine, I'll wait for a person, add me to the queue"]
+         "will a human actually read this?", "fine, I'll wait for a person, add me to the queue",
+         "I want my appeal handled by a member of staff"]
 NOT_HUMAN = ["how do I become an insurance agent", "my travel agent booked the wrong flight",
              "what does the user agent string mean", "human resources asked for my invoice",
-             "I'd like to change my shipping address", "the parcel was handed to someone at reception"]
+             "I'd like to change my shipping address", "the parcel was handed to someone at reception",
+             "can the bot in the app speak Spanish?"]
 
 
 @pytest.mark.parametrize("text", HUMAN)
@@ -57,6 +59,11 @@ TOPICS = [
     ("billing", "the gift box never arrived but the money was taken"),
     ("security", "my flatmate bought games on my account without asking"),
     ("churn", "please close my account permanently"),
+    ("security", "£300 has gone missing from my current account overnight"),
+    ("security", "my old flatmate knows my password, please lock everything"),
+    ("security", "I got a letter about a loan I never applied for"),
+    ("billing", "the £20 voucher you promised never arrived"),
+    ("churn", "we've gone with a different supplier, so this is our notice"),
     ("sensitive", "I'm being harassed by one of your drivers"),
     ("sensitive", "I use a screen reader and can't find the checkout button"),
     ("account_access", "I'm locked out of my account"),
@@ -83,6 +90,7 @@ NOT_TOPICS = [
     ("sales", "how much is left on my gift card"),
     ("sales", "how much is 20 euros in dollars"),
     ("sales", "how much did my last order cost"),
+    ("billing", "can I change the date free of charge?"),
     ("legal", "is the food court open?"),
 ]
 

@@ -98,7 +98,7 @@ def test_our_own_labelled_cases(engine):
 
 
 def test_phrasings_written_after_the_lexicons(engine):
-    """Batches 4 to 30, each written after the lexicons and exemplars and run once before anything was changed
+    """Batches 4 to 31, each written after the lexicons and exemplars and run once before anything was changed
     for it; those first runs are the figures (README, "Measured"). Most batches were then used to widen the
     lexicons and exemplars. This floor keeps what the detectors find now, without claiming all of it: a change
     that loses fresh paraphrases fails here."""
