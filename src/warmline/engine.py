@@ -11,6 +11,7 @@ in the shell, never in the core.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from itertools import islice
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -74,11 +75,15 @@ class Engine:
                     queue_waits: Mapping[str, int] | None = None) -> Iterator[tuple[Decision, ConversationState]]:
         """Each decision with the conversation's state after it (what the service stores)."""
         conv = conversation if isinstance(conversation, Conversation) else conversation_from(conversation)
+        yield from self._states(conv, now, queue_waits, self.semantic_scores(_customer_texts(conv)))
+
+    def _states(self, conv: Conversation, now: datetime | None, queue_waits: Mapping[str, int] | None,
+                scores: list[Any]) -> Iterator[tuple[Decision, ConversationState]]:
+        """`iter_states` with the semantic scores of the customer messages, in order, already made."""
         state = ConversationState()
         messages = conv.messages
         fallback_now = now or _utcnow()
-        customer_turns = [i for i, m in enumerate(messages) if m.role == "customer"]
-        scores = dict(zip(customer_turns, self.semantic_scores([messages[i].text for i in customer_turns])))
+        turn_scores = iter(scores)
         for i, message in enumerate(messages):
             if message.role != "customer":
                 state = after_other_message(state, message)
@@ -87,7 +92,7 @@ class Engine:
             draft = nxt if nxt is not None and nxt.role == "bot" else None
             decision, state = decide(self.policy, state, conversation_id=conv.id, index=i, message=message,
                                      draft=draft, customer=conv.customer, now=message.at or fallback_now,
-                                     queue_waits=queue_waits, semantic=scores[i])
+                                     queue_waits=queue_waits, semantic=next(turn_scores))
             yield decision, state
 
     def iter_many(self, items: Iterable[tuple[Any, Any]], now: datetime | None = None,
@@ -108,12 +113,19 @@ class Engine:
         yield from self._decide_chunk(chunk, now)
 
     def _decide_chunk(self, chunk: list[tuple[Any, Conversation]], now: datetime | None):
-        self.semantic_scores([m.text for _k, c in chunk for m in c.messages if m.role == "customer"])  # warm cache
-        for key, conversation in chunk:
-            yield key, conversation, list(self.iter_decisions(conversation, now))
+        """The chunk's customer messages are scored in one call, then handed to each conversation in turn."""
+        texts = [_customer_texts(c) for _k, c in chunk]
+        scores = iter(self.semantic_scores([t for conversation in texts for t in conversation]))
+        for (key, conversation), own in zip(chunk, texts):
+            turn_scores = list(islice(scores, len(own)))
+            yield key, conversation, [d for d, _s in self._states(conversation, now, None, turn_scores)]
 
     def session(self, conversation_id: str, customer: Customer | Mapping[str, Any] | None = None) -> "Session":
         return Session(self, conversation_id, customer)
+
+
+def _customer_texts(conversation: Conversation) -> list[str]:
+    return [m.text for m in conversation.messages if m.role == "customer"]
 
 
 class Session:
