@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -8,6 +10,15 @@ from warmline import Engine
 
 MONDAY_10 = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)      # business hours
 SATURDAY_22 = datetime(2026, 11, 7, 22, 0, tzinfo=timezone.utc)    # after hours
+
+
+def split_labelled(source: Path, target: Path, every: int) -> list[dict]:
+    """Copies labelled utterances to `target` with every `every`-th row's source `ours:test` and the others'
+    `ours:train` (to train a model on some rows and hold the rest out); returns the rows."""
+    rows = [json.loads(line) for line in source.read_text().splitlines()]
+    target.write_text("".join(json.dumps({**row, "source": f"ours:{'test' if i % every == 0 else 'train'}"}) + "\n"
+                              for i, row in enumerate(rows)))
+    return rows
 
 
 @pytest.fixture(scope="session")

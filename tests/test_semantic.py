@@ -100,7 +100,7 @@ def test_semantic_scores_are_an_input_so_decisions_replay(engine):
 
 
 # Buying intents far from every sales exemplar in words and topic: the similarity rule misses them, the probe
-# (trained on the exemplars when the policy loads) reads them.
+# reads them.
 @needs_model
 @pytest.mark.parametrize("text", ["could you send over a price for setting up our 12 clinics",
                                   "how much to get all 40 of our branches onto your system"])
@@ -109,7 +109,7 @@ def test_the_probe_reads_paraphrases_the_nearest_exemplar_misses(text):
     assert "sales" not in lexicons_only.triggers
     d = Engine().session("p", {"plan": "pro"}).customer_turn(text, now=MONDAY_10)
     assert "sales" in d.triggers and d.action == "offer_escalation"
-    assert d.trace["signals"]["sales"]["detail"].startswith("reads as sales (probe 0.9")
+    assert d.trace["signals"]["sales"]["detail"].startswith("reads as sales (probe ")
     assert d.trace["measures"]["semantic"]["probe:sales"] >= 0.9
 
 

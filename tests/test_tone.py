@@ -15,7 +15,7 @@ from warmline.core.engine import decide
 from warmline.core.model import Customer, Message
 from warmline.core.state import ConversationState, after_other_message
 from warmline.scorers import linear, tone
-from conftest import MONDAY_10
+from conftest import MONDAY_10, split_labelled
 from test_semantic import needs_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,7 +163,7 @@ def test_a_tone_model_round_trips_and_bad_files_are_refused(tmp_path):
     path = tmp_path / "tone.json"
     path.write_text(model.to_json())
     again = tone.load(path)
-    assert again.trained_on == ("mine:train",) and abs(again.bias + 2.5) < 1e-6
+    assert again.trained_on.sources == ("mine:train",) and abs(again.bias + 2.5) < 1e-6
     assert np.allclose(again.weights, model.weights, atol=1e-6)
     for content, words in ((b"{", "cannot read"), (b'{"format": "other"}', "not a tone model"),
                            (json.dumps({**json.loads(path.read_text()), "weights": [0.1] * 10}).encode(),
@@ -176,7 +176,7 @@ def test_a_tone_model_round_trips_and_bad_files_are_refused(tmp_path):
 def test_the_builtin_model_says_where_it_was_trained():
     model = tone.load()
     assert model.weights.shape == (384,)
-    assert model.trained_on and all(":" in s for s in model.trained_on)
+    assert model.trained_on and all(":" in s for s in model.trained_on.sources)
     assert model.meta["trained_on"]["positives"] > 1000
 
 
@@ -209,10 +209,8 @@ def test_the_engine_feeds_the_tone_model_into_decisions(tmp_path):
 def test_train_tone_writes_a_model_the_policy_can_use(tmp_path):
     import subprocess
     import sys
-    rows = [json.loads(line) for line in (ROOT / "tests" / "data" / "own_cases.jsonl").read_text().splitlines()]
     data = tmp_path / "labelled.jsonl"
-    data.write_text("".join(json.dumps({**row, "source": f"ours:{'train' if i % 3 else 'test'}"}) + "\n"
-                            for i, row in enumerate(rows)))
+    rows = split_labelled(ROOT / "tests" / "data" / "own_cases.jsonl", data, 3)
     out = tmp_path / "models" / "tone.json"
     out.parent.mkdir()
     run = subprocess.run([sys.executable, "-m", "warmline", "train-tone", str(data), "-o", str(out),
@@ -221,13 +219,13 @@ def test_train_tone_writes_a_model_the_policy_can_use(tmp_path):
     trained = tone.load(out)
     positives = sum(1 for i, row in enumerate(rows)
                     if i % 3 and row["category"] == "frustration" and row["strength"] == "positive")
-    assert trained.meta["trained_on"]["positives"] == positives and trained.trained_on == ("ours:train",)
+    assert trained.meta["trained_on"]["positives"] == positives and trained.trained_on.sources == ("ours:train",)
     assert trained.meta["trained_on"]["sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
     # the policy names it relative to itself; eval then reports the rows it was not trained on apart
     policy = tmp_path / "policy.yaml"
     policy.write_text(default_text().replace("tone_model: builtin ", "tone_model: models/tone.json "))
     engine = Engine(load_policy(policy), semantic=True)
-    assert engine.tone_sources() == ("ours:train",) and str(out) in engine.semantic_status
+    assert "ours:train" in engine.trained_on().sources and str(out) in engine.semantic_status
     report = subprocess.run([sys.executable, "-m", "warmline", "eval", str(data), "-c", str(policy), "--format",
                              "json"], capture_output=True, text=True, timeout=300)
     held = json.loads(report.stdout)["held_out"]

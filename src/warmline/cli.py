@@ -215,14 +215,21 @@ def _print_scores(con: Console, result: dict, title: str) -> None:
                       f"offered {c['offered']}", markup=False)
 
 
+def _describe(trained_on: dict) -> str:
+    return ", ".join(trained_on["sources"] + [f"{s} (routine rows only)" for s in trained_on["negatives_only"]])
+
+
 def _print_utterance_report(result: dict) -> None:
     con = Console(highlight=False, soft_wrap=True)
     _print_scores(con, result, f"Detection on {result['rows']} labelled utterances (ambiguous rows apart)")
     held = result.get("held_out")
-    if held:
+    if held and held["rows"]:
         con.print()
-        _print_scores(con, held, f"Held out: the {held['rows']} rows whose source the tone model was not trained "
-                                 f"on ({', '.join(held['tone_model_trained_on'])})")
+        _print_scores(con, held, f"Held out: the {held['rows']} rows the trained models never saw (they learnt from "
+                                 f"{_describe(held['trained_on'])})")
+    elif held:
+        con.print(f"\nNo held-out figures: every row is from data the trained models learnt from "
+                  f"({_describe(held['trained_on'])})", markup=False)
     if result["confusion"]:
         con.print("\nconfusion (true category -> categories that fired):", markup=False)
         for truth, fired in result["confusion"].items():
@@ -376,14 +383,76 @@ def train_tone(
         raise fail(f"error: {file}:{exc.message}", 2) from None
     except (ModelUnavailable, tone.ToneModelError) as exc:
         raise fail(f"error: {exc}", 2) from None
-    try:   # written whole or not at all: a policy may already point at the file
+    _write_whole(out, trained.to_json())
+    meta = trained.meta["trained_on"]
+    print(f"wrote {out}: {meta['positives']} positive and {meta['negatives']} negative rows")
+
+
+@app.command("train-probes")
+def train_probes(
+    files: list[Path] = typer.Argument(..., help="Labelled utterances (JSONL: text, category, strength, source)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Where to write the probe model (JSON)."),
+    source: list[str] = typer.Option([], "--source", "-s", help="Train on rows whose source starts with this "
+                                                                 "(repeatable; default: every row)."),
+    negatives_only: list[str] = typer.Option([], "--routine-only", "-r", help="Rows whose source starts with this "
+                                             "teach only what is routine: their positive rows are left out."),
+    near_misses: list[str] = typer.Option([], "--near-misses", "-n", help="Routine rows whose source starts with "
+                                          "this were written to look like a trigger: each weighs 5 routine rows."),
+    trigger: list[str] = typer.Option([], "--trigger", "-t", help="Triggers to train a probe for (default: the "
+                                                                   "policy's semantic.probes)."),
+    l2: float = typer.Option(10.0, "--l2", min=1e-6, help="Inverse regularisation strength (larger fits closer)."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Policy whose exemplars and routine requests "
+                                                                       "are training rows too (default policy)."),
+) -> None:
+    """Train the probe model (one probability per trigger over the sentence embedding) on labelled utterances and
+    the policy's exemplars. Point the policy's `semantic.probe_model` at the file to use it."""
+    from . import evaluation
+    from .scorers import probes
+    from .scorers.minilm import ModelUnavailable, file_sha256
+    from .scorers.semantic import shared_model
+    policy = _policy(config)
+    triggers = list(trigger) or list(policy.semantic.probes)
+    texts, labels, weights, provenance = [], [], [], []
+    for file in files:
+        if not file.is_file():
+            raise fail(f"error: {file}: no such file", 2)
+        try:
+            rows = [row for _n, row in evaluation.read_utterances(file)]
+        except TranscriptError as exc:
+            raise fail(f"error: {file}:{exc.message}", 2) from None
+        more_texts, more_labels, more_weights = probes.training_rows(rows, source, negatives_only, near_misses)
+        texts += more_texts
+        labels += more_labels
+        weights += more_weights
+        provenance.append({"file": file.name, "sha256": file_sha256(file), "rows": len(more_texts)})
+    for name, exemplars in policy.semantic.exemplars.items():   # the policy's own phrasings ...
+        texts += exemplars
+        labels += [name] * len(exemplars)
+        weights += [1.0] * len(exemplars)
+    texts += policy.semantic.routine                            # ... and its routine requests, near misses all
+    labels += [probes.ROUTINE] * len(policy.semantic.routine)
+    weights += [probes.NEAR_MISS_WEIGHT] * len(policy.semantic.routine)
+    try:
+        model = shared_model()
+        err.print(f"embedding {len(texts)} rows ...")
+        trained = probes.train(model.embed, texts, labels, weights, triggers, l2, {
+            "files": provenance, "policy": policy.name, "sources": list(source),
+            "negatives_only": list(negatives_only), "near_misses": list(near_misses)})
+    except (ModelUnavailable, probes.ProbeModelError) as exc:
+        raise fail(f"error: {exc}", 2) from None
+    _write_whole(out, trained.to_json())
+    counts = ", ".join(f"{t} {n}" for t, n in trained.meta["trained_on"]["positives"].items())
+    print(f"wrote {out}: probes for {len(triggers)} triggers from {len(texts)} rows (positive rows: {counts})")
+
+
+def _write_whole(out: Path, text: str) -> None:
+    """Written whole or not at all: a policy may already point at the file."""
+    try:
         partial = out.with_name(out.name + ".partial")
-        partial.write_text(trained.to_json(), encoding="utf-8")
+        partial.write_text(text, encoding="utf-8")
         partial.replace(out)
     except OSError as exc:
         raise fail(f"error: cannot write {out}: {exc}", 2) from None
-    meta = trained.meta["trained_on"]
-    print(f"wrote {out}: {meta['positives']} positive and {meta['negatives']} negative rows")
 
 
 from . import service_cli  # noqa: E402,F401  (registers serve, worker, migrate, keys)

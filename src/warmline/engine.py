@@ -21,6 +21,7 @@ from .core.model import Conversation, Customer, Decision, Message
 from .core.policy import CompiledPolicy
 from .core.state import ConversationState, after_other_message
 from .errors import TranscriptError, WarmlineError
+from .scorers.provenance import TrainedOn
 from .transcripts import conversation_from, customer_from, message_from
 
 
@@ -50,10 +51,10 @@ class Engine:
         scored = dict(zip(wanted, self.scorer.score(wanted)))
         return [scored.get(t) for t in texts]
 
-    def tone_sources(self) -> tuple[str, ...]:
-        """The data sources the tone model in use was trained on (empty without one)."""
-        tone = getattr(self.scorer, "tone", None)
-        return tone.trained_on if tone is not None else ()
+    def trained_on(self) -> TrainedOn | None:
+        """What the trained models in use (tone model, probe model) learnt from; None when the semantic layer is
+        off."""
+        return getattr(self.scorer, "trained_on", None)
 
     def _worth_embedding(self, text: str) -> bool:
         if len(text.split()) < 3:
@@ -170,7 +171,7 @@ def _scorer_for(policy: CompiledPolicy) -> tuple[Any, str]:
     the same. The scorer module needs numpy and the model, so it is imported only here."""
     spec = policy.semantic
     key = (spec.enabled, tuple(sorted(spec.exemplars.items())), spec.routine, spec.tone_model,
-           tuple(sorted(spec.probes.items())))
+           tuple(sorted(spec.probes.items())), spec.probe_model)
     if key not in _SCORERS:
         from .scorers.semantic import load_scorer
         _SCORERS[key] = load_scorer(spec)

@@ -21,6 +21,7 @@ from .core.model import Customer, Decision, Message
 from .core.state import ConversationState, after_other_message
 from .engine import Engine
 from .errors import TranscriptError
+from .scorers.provenance import TrainedOn
 
 EVAL_NOW = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)  # a Monday in business hours: no after-hours effects
 CATEGORY_TRIGGERS = {
@@ -62,7 +63,7 @@ class UtteranceReport:
     routine_by_source: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     misses: list[Example] = field(default_factory=list)
     false_alarms: list[Example] = field(default_factory=list)
-    trained_on: tuple[str, ...] = ()
+    trained_on: TrainedOn | None = None   # the held-out report's: what the trained models learnt from
     held_out: "UtteranceReport | None" = None
 
     def add(self, row: dict[str, Any], decision: Decision) -> None:
@@ -129,7 +130,7 @@ class UtteranceReport:
         }
         if self.held_out is not None and self.held_out.rows < self.rows:
             held = self.held_out.as_dict(0)
-            out["held_out"] = {"tone_model_trained_on": list(self.held_out.trained_on), "rows": held["rows"],
+            out["held_out"] = {"trained_on": self.held_out.trained_on.as_dict(), "rows": held["rows"],
                                "metrics": held["metrics"], "routine": held["routine"],
                                "routine_by_source": held["routine_by_source"]}
         return out
@@ -168,10 +169,10 @@ def read_utterances(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def evaluate_utterances(engine: Engine, rows: Iterable[dict[str, Any]], plan: str = "pro") -> UtteranceReport:
-    """The report on every row; when the tone model was trained on some of the rows' sources, the report also
-    gives the figures on the other rows only (`held_out`: the honest figures)."""
+    """The report on every row; when the trained models in use (tone model, probe model) learnt from some of the
+    rows' sources, the report also gives the figures on the rows they never saw (`held_out`: the honest ones)."""
     report = UtteranceReport()
-    trained_on = engine.tone_sources()
+    trained_on = engine.trained_on()
     if trained_on:
         report.held_out = UtteranceReport(trained_on=trained_on)
     customer = Customer(plan=plan)
@@ -180,7 +181,7 @@ def evaluate_utterances(engine: Engine, rows: Iterable[dict[str, Any]], plan: st
                              message=Message("customer", row["text"]), draft=None, customer=customer, now=EVAL_NOW,
                              semantic=scores)
         report.add(row, decision)
-        if trained_on and not str(row.get("source") or "").startswith(trained_on):
+        if trained_on and not trained_on.covers(row):
             report.held_out.add(row, decision)
     return report
 

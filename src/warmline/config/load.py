@@ -247,29 +247,52 @@ def _compile_semantic(policy: schema.Policy, triggers: set[str], problem, base: 
     for trigger, texts in spec.exemplars.items():
         if not texts:
             problem(f"semantic.exemplars.{trigger}", "no exemplars", "give a few phrasings, or remove the trigger")
+    probe_model, heads = _probe_model(spec.probe_model, base, problem)
     for trigger in spec.probes:
-        if trigger not in spec.exemplars:
-            problem(f"semantic.probes.{trigger}", f"no exemplars for '{trigger}' to train its probe on",
+        if trigger not in spec.exemplars and trigger not in heads:
+            problem(f"semantic.probes.{trigger}", f"no exemplars for '{trigger}' to train its probe on, and no "
+                    "probe for it in the probe model",
                     _suggest(trigger, set(spec.exemplars)) or "add semantic.exemplars for it, or remove the probe")
     return SemanticSpec(spec.enabled and bool(spec.exemplars), spec.threshold, spec.margin, dict(spec.thresholds),
                         {k: tuple(v) for k, v in spec.exemplars.items()}, tuple(spec.routine),
-                        _tone_model(spec.tone_model, base, problem), dict(spec.probes))
+                        _tone_model(spec.tone_model, base, problem), dict(spec.probes), probe_model)
+
+
+def _model_file(value: str, base: Path | None) -> Path:
+    """A model file named in the policy, relative to the policy file."""
+    path = Path(value).expanduser()
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    return path.resolve()
+
+
+def _probe_model(value: str, base: Path | None, problem) -> tuple[str, frozenset[str]]:
+    """("builtin" | "exemplars" | the absolute path of a probe model file, the triggers it has probes for)."""
+    if value == "exemplars":
+        return value, frozenset()
+    from ..scorers.probes import ProbeModelError, load
+    path = None if value == "builtin" else _model_file(value, base)
+    try:
+        heads = frozenset(load(path).heads)
+    except ProbeModelError as exc:
+        problem("semantic.probe_model", str(exc), "use builtin, exemplars, or a file written by "
+                                                  "`warmline train-probes`")
+        return "exemplars", frozenset()
+    return value if path is None else str(path), heads
 
 
 def _tone_model(value: str, base: Path | None, problem) -> str | None:
     """"builtin", None for "off", or the absolute path of a tone model file (relative to the policy file)."""
     if value in ("builtin", "off"):
         return None if value == "off" else value
-    path = Path(value).expanduser()
-    if not path.is_absolute() and base is not None:
-        path = base / path
+    path = _model_file(value, base)
     from ..scorers.tone import ToneModelError, load
     try:
         load(path)
     except ToneModelError as exc:
         problem("semantic.tone_model", str(exc), "use builtin, off, or a file written by `warmline train-tone`")
         return None
-    return str(path.resolve())
+    return str(path)
 
 
 def _compile_rules(policy: schema.Policy, triggers: set[str], problem) -> list[core_rules.CompiledRule]:

@@ -227,8 +227,11 @@ class Semantic(Strict):
     exemplars: dict[str, list[str]] = {}
     routine: list[str] = []
     tone_model: str = "builtin"   # the anger probability model: builtin, off, or a file from `warmline train-tone`
-    # trigger -> probability at which its linear probe (trained on the exemplars when the scorer loads) fires
+    # trigger -> probability at which its linear probe fires
     probes: dict[str, Annotated[float, Field(gt=0, lt=1)]] = {}
+    # where the probes come from: builtin, exemplars (fitted on the exemplars above at load), or a file from
+    # `warmline train-probes`; a trigger the model has no probe for is fitted on its exemplars
+    probe_model: str = "builtin"
 
 
 class Policy(Strict):

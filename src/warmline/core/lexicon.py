@@ -7,7 +7,8 @@ phrases a lexicon can have:
 - `strong` phrases: the stronger form of the topic (an enterprise quote rather than a pricing question);
 - `near` pairs: a cue and a target within a few tokens ("talk ... real person"), for requests phrased freely;
 - `alone` words that count only when they are (nearly) the whole message ("agent!");
-- `except` phrases that cancel any hit they overlap ("refund policy", "insurance agent", "cancel my order");
+- `except` phrases that cancel any hit they overlap ("refund policy", "insurance agent", "cancel my order"), and
+  keep the semantic layer from reading the message as the lexicon's trigger (the word is used in another sense);
 - `unless` phrases that, anywhere in the message, cancel the ordinary (not strong) hits;
 - `not_about` phrases that, anywhere in the message, cancel every hit, strong ones too (the message is about
   something else: cancelling a newsletter subscription is not churn);
@@ -83,7 +84,7 @@ class Scan:
     """What the automaton found in one text, by lexicon, after exceptions and negation."""
     text: NormalText
     hits: dict[str, list[Hit]] = field(default_factory=dict)
-    vetoed: set[str] = field(default_factory=set)  # lexicons whose `unless` guard or a negation cancelled a hit
+    vetoed: set[str] = field(default_factory=set)  # lexicons cancelled by an `unless` guard, an `except` or a negation
 
     def first(self, lexicon: str) -> Hit | None:
         found = self.hits.get(lexicon)
@@ -210,8 +211,8 @@ class PhraseMatcher:
             vetoed.add(spec.name)
             return []
         guarded = any(r.kind == "unless" for r in found)
-        if guarded:
-            vetoed.add(spec.name)
+        if guarded or any(r.kind == "except" for r in found):   # the trigger's word in another sense: the
+            vetoed.add(spec.name)                                 # semantic layer must not read it as the trigger
         hits = [Hit(spec.name, r.kind == "strong", r.first, r.last, r.phrase)
                 for r in found if (r.kind == "strong" or (r.kind == "phrase" and not guarded)) and kept(r)]
         for i, near in enumerate(spec.near):

@@ -37,6 +37,7 @@ class SemanticSpec:
     routine: tuple[str, ...] = ()
     tone_model: str | None = "builtin"   # "builtin", the path of a tone model file, or None (off)
     probes: Mapping[str, float] = field(default_factory=dict)   # trigger -> probe probability that fires it
+    probe_model: str = "builtin"   # "builtin", the path of a probe model file, or "exemplars" (fit on them)
 
     def threshold_for(self, trigger: str) -> float:
         return self.thresholds.get(trigger, self.threshold)

@@ -1,26 +1,30 @@
 """L2-regularised logistic regression over sentence embeddings, fitted by Newton's method (IRLS).
 
 Small and deterministic: the same rows give the same weights on every machine, with no solver to install. The
-tone model is trained with it once (`warmline train-tone`); the semantic layer's probes are trained with it each
-time a policy's scorer loads, from that policy's exemplars.
+tone model and the probe model are trained with it offline (`warmline train-tone`, `warmline train-probes`); probes
+for triggers a probe model lacks are fitted with it when a policy's scorer loads, from that policy's exemplars.
+Model files share one JSON shape (format, embedding model, weights, bias), read by `read_document` and `head`.
 """
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 
 def fit(embeddings: np.ndarray, labels: np.ndarray, l2: float = 1.0, iterations: int = 25,
-        balanced: bool = False) -> tuple[np.ndarray, float]:
-    """Minimises ||w||^2 / 2 + l2 * sum(weight * log loss), the bias unpenalised. With `balanced`, each class
-    weighs as much as the other in total (a trigger's dozens of exemplars against hundreds of others). A few
-    seconds for 50,000 rows; milliseconds for a policy's exemplars."""
+        balanced: bool = False, weights: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """Minimises ||w||^2 / 2 + l2 * sum(weight * log loss), the bias unpenalised. Rows weigh `weights` (1 each
+    without); with `balanced`, each class then weighs as much as the other in total (a trigger's dozens of
+    exemplars against hundreds of others). A few seconds for 50,000 rows; milliseconds for a policy's exemplars."""
     x = np.hstack([embeddings.astype(np.float64), np.ones((len(embeddings), 1))])
     y = labels.astype(np.float64)
-    weight = np.ones(len(y))
-    if balanced:
-        positives = y.sum()
-        if 0 < positives < len(y):
-            weight = np.where(y > 0, len(y) / (2 * positives), len(y) / (2 * (len(y) - positives)))
+    weight = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64).copy()
+    if balanced and 0 < y.sum() < len(y):
+        for members in (y > 0, y == 0):
+            weight[members] *= len(y) / (2 * weight[members].sum())
     penalty = np.eye(x.shape[1]) / l2
     penalty[-1, -1] = 0.0
     theta = np.zeros(x.shape[1])
@@ -37,3 +41,28 @@ def fit(embeddings: np.ndarray, labels: np.ndarray, l2: float = 1.0, iterations:
 
 def probability(embeddings: np.ndarray, weights: np.ndarray, bias: np.ndarray | float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(embeddings @ weights + bias)))
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be used, with the reason."""
+
+
+def read_document(path: Path, fmt: str, model: str, what: str, command: str) -> dict[str, Any]:
+    """The JSON document of a model file written by `command`, checked to be `fmt` over `model`'s embeddings."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{path}: cannot read the {what}: {exc}") from None
+    if not isinstance(document, dict) or document.get("format") != fmt:
+        raise ModelFileError(f"{path}: not a {what} (expected format {fmt!r}); write one with `{command}`")
+    if document.get("model") != model:
+        raise ModelFileError(f"{path}: trained on embeddings of {document.get('model')!r}, not {model!r}")
+    return document
+
+
+def head(values: Any, bias: Any, dimensions: int) -> tuple[np.ndarray, float] | None:
+    """(weights, bias) from a document's lists, or None when they are not `dimensions` numbers and a number."""
+    if (not isinstance(values, list) or len(values) != dimensions or isinstance(bias, bool)
+            or not isinstance(bias, (int, float)) or not all(isinstance(v, (int, float)) for v in values)):
+        return None
+    return np.asarray(values, dtype=np.float32), float(bias)

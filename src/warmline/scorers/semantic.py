@@ -1,11 +1,13 @@
 """The semantic scorer: similarity of customer messages to each trigger's exemplars and to routine requests, and
 the probability given by each trigger's probe.
 
-A probe is a logistic regression over the embedding, trained when the scorer loads on the policy's own exemplars:
-the trigger's against every other trigger's and the routine requests. Where the nearest exemplar must be close
-in words and topic ("a price for kitting out our 12 clinics" is far from every sales exemplar), the probe
-learns what the trigger's exemplars share against the rest (an organisation buying), so it reads paraphrases in
-other domains.
+A probe is a logistic regression over the embedding. Where the nearest exemplar must be close in words and topic
+("a price for kitting out our 12 clinics" is far from every sales exemplar), the probe learns what a trigger's
+phrasings share against the rest (an organisation buying), so it reads paraphrases in other domains. A trigger's
+probe comes from the policy's probe model (`semantic.probe_model`: the built-in one, trained offline on thousands
+of labelled phrasings, or a file from `warmline train-probes`); a trigger the model has no probe for, or every
+trigger with `probe_model: exemplars`, gets one fitted when the scorer loads on the policy's own exemplars: the
+trigger's against every other trigger's and the routine requests.
 
 Loading the model, embedding the exemplars and fitting the probes takes about a second, so one scorer is built
 per policy and kept; messages are embedded in batches (a whole conversation, or many conversations at once in
@@ -22,8 +24,9 @@ import numpy as np
 from ..core.policy import SemanticSpec
 from ..core.signals.semantic import PROBE
 from ..core.signals.sentiment import ANGER
-from . import linear, tone
+from . import linear, probes, tone
 from .minilm import MiniLM, ModelUnavailable
+from .provenance import TrainedOn
 
 Scores = Mapping[str, tuple[float, str]]
 PROBE_L2 = 10.0   # fits the exemplars closely: they are curated, and a probe only adds to the similarity rule
@@ -51,12 +54,19 @@ class SemanticScorer:
         self.labels = np.array(labels)
         self.groups = {label: np.flatnonzero(self.labels == label) for label in dict.fromkeys(labels)}
         self.matrix = self.model.embed(texts).T.copy()  # (384, exemplars)
-        self.probed = [t for t in spec.probes if t in self.groups]
-        fitted = [linear.fit(self.matrix.T, self.labels == t, PROBE_L2, balanced=True) for t in self.probed]
+        self.probe_model = None if spec.probe_model == "exemplars" else probes.load(
+            None if spec.probe_model == "builtin" else Path(spec.probe_model))
+        trained = self.probe_model.heads if self.probe_model is not None else {}
+        self.probed = [t for t in spec.probes if t in trained or t in self.groups]
+        fitted = [trained[t] if t in trained else linear.fit(self.matrix.T, self.labels == t, PROBE_L2, balanced=True)
+                  for t in self.probed]
+        self.fitted_here = [t for t in self.probed if t not in trained]
         self.probe_weights = np.stack([w for w, _ in fitted], axis=1) if fitted else None   # (384, probes)
         self.probe_bias = np.array([b for _, b in fitted], dtype=np.float32)
         self.tone = None if spec.tone_model is None else tone.load(
             None if spec.tone_model == "builtin" else Path(spec.tone_model))
+        self.trained_on = ((self.tone.trained_on if self.tone is not None else TrainedOn())
+                           | (self.probe_model.trained_on if self.probe_model is not None else TrainedOn()))
         self._cache: OrderedDict[str, Scores] = OrderedDict()
         self._cache_size = cache_size
 
@@ -99,8 +109,18 @@ def load_scorer(spec: SemanticSpec) -> tuple[SemanticScorer | None, str]:
         scorer = SemanticScorer(spec)
     except ModelUnavailable as exc:
         return None, f"off: {exc}; running on lexicons only"
-    except tone.ToneModelError as exc:
+    except linear.ModelFileError as exc:
         return None, f"off: {exc}"
     tone_status = "off" if scorer.tone is None else "built-in" if spec.tone_model == "builtin" else spec.tone_model
-    probes = ", ".join(scorer.probed) or "none"
-    return scorer, f"on: all-MiniLM-L6-v2 (numpy), weights verified; tone model {tone_status}; probes: {probes}"
+    return scorer, (f"on: all-MiniLM-L6-v2 (numpy), weights verified; tone model {tone_status}; "
+                    f"probes: {_probes_status(scorer, spec.probe_model)}")
+
+
+def _probes_status(scorer: SemanticScorer, probe_model: str) -> str:
+    """"human_request, churn (built-in probe model; churn fitted on the exemplars)" or "none"."""
+    if not scorer.probed:
+        return "none"
+    source = {"builtin": "built-in probe model", "exemplars": "fitted on the exemplars"}.get(probe_model, probe_model)
+    mixed = scorer.fitted_here if probe_model != "exemplars" else []
+    return (f"{', '.join(scorer.probed)} ({source}" + (f"; {', '.join(mixed)} fitted on the exemplars" if mixed else "")
+            + ")")

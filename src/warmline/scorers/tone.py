@@ -21,13 +21,14 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from . import linear
+from .provenance import TrainedOn
 
 FORMAT = "warmline-tone/1"
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSIONS = 384
 
 
-class ToneModelError(ValueError):
+class ToneModelError(linear.ModelFileError):
     pass
 
 
@@ -38,8 +39,8 @@ class ToneModel:
     meta: dict[str, Any]
 
     @property
-    def trained_on(self) -> tuple[str, ...]:
-        return tuple(self.meta.get("trained_on", {}).get("sources", ()))
+    def trained_on(self) -> TrainedOn:
+        return TrainedOn(tuple(self.meta.get("trained_on", {}).get("sources", ())))
 
     def probability(self, embeddings: np.ndarray) -> np.ndarray:
         """Anger probability of each row of (n, 384) unit-length embeddings."""
@@ -60,20 +61,14 @@ def load(path: Path | None = None) -> ToneModel:
     model is refused with the reason."""
     path = path or builtin_path()
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ToneModelError(f"{path}: cannot read the tone model: {exc}") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ToneModelError(f"{path}: not a tone model (expected format {FORMAT!r}); write one with "
-                             "`warmline train-tone`")
-    if document.get("model") != MODEL:
-        raise ToneModelError(f"{path}: trained on embeddings of {document.get('model')!r}, not {MODEL!r}")
-    weights = document.get("weights")
-    if not isinstance(weights, list) or len(weights) != DIMENSIONS or not isinstance(document.get("bias"),
-                                                                                      (int, float)):
+        document = linear.read_document(path, FORMAT, MODEL, "tone model", "warmline train-tone")
+    except linear.ModelFileError as exc:
+        raise ToneModelError(str(exc)) from None
+    found = linear.head(document.get("weights"), document.get("bias"), DIMENSIONS)
+    if found is None:
         raise ToneModelError(f"{path}: expected {DIMENSIONS} weights and a bias")
     meta = {k: v for k, v in document.items() if k not in ("format", "model", "dimensions", "weights", "bias")}
-    return ToneModel(np.asarray(weights, dtype=np.float32), float(document["bias"]), meta)
+    return ToneModel(found[0], found[1], meta)
 
 
 def training_rows(rows: Iterable[dict[str, Any]], sources: Sequence[str], category: str = "frustration"
