@@ -8,7 +8,8 @@ HUMAN = ["talk to a human", "Can I speak to a real person please?", "agent", "AG
          "get me a live agent", "transfer me to a supervisor", "I need to talk to somebody",
          "could this be passed to a member of your team", "is there a way to explain this to a real person",
          "will a human actually read this?", "fine, I'll wait for a person, add me to the queue",
-         "I want my appeal handled by a member of staff"]
+         "I want my appeal handled by a member of staff", "can somebody from the lettings team give me a bell",
+         "who at your company can I discuss my late payment with"]
 NOT_HUMAN = ["how do I become an insurance agent", "my travel agent booked the wrong flight",
              "what does the user agent string mean", "human resources asked for my invoice",
              "I'd like to change my shipping address", "the parcel was handed to someone at reception",
