@@ -78,6 +78,8 @@ def test_a_probe_model_round_trips_and_bad_files_are_refused(tmp_path):
                                                   "not a probe model"),
                            (json.dumps({**good, "probes": {}}), "no probes"),
                            (json.dumps({**good, "probes": {"churn": {"bias": 1, "weights": [0.1] * 10}}}),
+                            "probes.churn: expected 384 weights"),
+                           (json.dumps({**good, "probes": {"churn": {"bias": 1, "weights": [float("nan")] * 384}}}),
                             "probes.churn: expected 384 weights")):
         path.write_text(content)
         with pytest.raises(probes.ProbeModelError, match=words):

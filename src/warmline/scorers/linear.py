@@ -61,8 +61,12 @@ def read_document(path: Path, fmt: str, model: str, what: str, command: str) -> 
 
 
 def head(values: Any, bias: Any, dimensions: int) -> tuple[np.ndarray, float] | None:
-    """(weights, bias) from a document's lists, or None when they are not `dimensions` numbers and a number."""
+    """(weights, bias) from a document's lists, or None when they are not `dimensions` finite numbers and a finite
+    number (JSON readers accept NaN, which would silently never fire)."""
     if (not isinstance(values, list) or len(values) != dimensions or isinstance(bias, bool)
             or not isinstance(bias, (int, float)) or not all(isinstance(v, (int, float)) for v in values)):
         return None
-    return np.asarray(values, dtype=np.float32), float(bias)
+    weights = np.asarray(values, dtype=np.float32)
+    if not (np.all(np.isfinite(weights)) and np.isfinite(bias)):
+        return None
+    return weights, float(bias)

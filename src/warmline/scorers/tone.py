@@ -66,7 +66,7 @@ def load(path: Path | None = None) -> ToneModel:
         raise ToneModelError(str(exc)) from None
     found = linear.head(document.get("weights"), document.get("bias"), DIMENSIONS)
     if found is None:
-        raise ToneModelError(f"{path}: expected {DIMENSIONS} weights and a bias")
+        raise ToneModelError(f"{path}: expected {DIMENSIONS} weights and a bias, all finite numbers")
     meta = {k: v for k, v in document.items() if k not in ("format", "model", "dimensions", "weights", "bias")}
     return ToneModel(found[0], found[1], meta)
 
