@@ -112,6 +112,19 @@ def test_training_rows_leave_out_the_positives_of_routine_only_sources_and_weigh
     assert len(probes.training_rows(rows, [], [])[0]) == 5   # every row but the ambiguous one
 
 
+def test_without_a_source_filter_a_model_records_every_source_it_learnt_from():
+    """Trained on every row of a file, a model must not let eval call those rows held out."""
+    rows = [{"text": "charged twice", "category": "billing", "strength": "positive", "source": "ours:train"},
+            {"text": "add an admin", "category": "none", "strength": "negative", "source": "shop"}]
+    chosen = probes.TrainedOn.chosen(rows, [])
+    assert chosen.sources == ("ours:train", "shop") and all(chosen.covers(row) for row in rows)
+    assert not chosen.covers({"text": "x", "category": "none", "source": "elsewhere"})
+    # a row without a source: nothing can be called held out
+    assert probes.TrainedOn.chosen(rows + [{"text": "y", "category": "none"}], []).covers({"source": "anything"})
+    assert probes.TrainedOn.chosen(rows, ["shop"], ["narrow"]).as_dict() == {"sources": ["shop"],
+                                                                            "negatives_only": ["narrow"]}
+
+
 def test_a_heavier_row_moves_the_boundary_towards_it():
     rng = np.random.default_rng(3)
     x = rng.normal(size=(400, 2))

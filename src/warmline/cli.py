@@ -20,6 +20,7 @@ from .core.engine import where_it_lands
 from .core.routing import RouteNode
 from .engine import Engine
 from .errors import ConfigError, TranscriptError, WarmlineError
+from .scorers.provenance import TrainedOn
 from .transcripts import parse_time, read
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -376,7 +377,8 @@ def train_tone(
         texts, labels = tone.training_rows(rows, source, category)
         model = shared_model()
         err.print(f"embedding {len(texts)} rows ({sum(labels)} positive) ...")
-        provenance = {"file": file.name, "sha256": file_sha256(file), "sources": list(source),
+        provenance = {"file": file.name, "sha256": file_sha256(file),
+                      "sources": list(TrainedOn.chosen(rows, source).sources),
                       "category": category}
         trained = tone.train(model.embed, texts, labels, l2, provenance)
     except TranscriptError as exc:
@@ -412,7 +414,7 @@ def train_probes(
     from .scorers.semantic import shared_model
     policy = _policy(config)
     triggers = list(trigger) or list(policy.semantic.probes)
-    texts, labels, weights, provenance = [], [], [], []
+    texts, labels, weights, provenance, every_row = [], [], [], [], []
     for file in files:
         if not file.is_file():
             raise fail(f"error: {file}: no such file", 2)
@@ -425,6 +427,7 @@ def train_probes(
         labels += more_labels
         weights += more_weights
         provenance.append({"file": file.name, "sha256": file_sha256(file), "rows": len(more_texts)})
+        every_row += rows
     for name, exemplars in policy.semantic.exemplars.items():   # the policy's own phrasings ...
         texts += exemplars
         labels += [name] * len(exemplars)
@@ -436,8 +439,8 @@ def train_probes(
         model = shared_model()
         err.print(f"embedding {len(texts)} rows ...")
         trained = probes.train(model.embed, texts, labels, weights, triggers, l2, {
-            "files": provenance, "policy": policy.name, "sources": list(source),
-            "negatives_only": list(negatives_only), "near_misses": list(near_misses)})
+            "files": provenance, "policy": policy.name,
+            **TrainedOn.chosen(every_row, source, negatives_only).as_dict(), "near_misses": list(near_misses)})
     except (ModelUnavailable, probes.ProbeModelError) as exc:
         raise fail(f"error: {exc}", 2) from None
     _write_whole(out, trained.to_json())

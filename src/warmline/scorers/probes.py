@@ -79,24 +79,21 @@ def training_rows(rows: Iterable[Mapping[str, Any]], sources: Sequence[str], neg
                   near_misses: Sequence[str] = ()) -> tuple[list[str], list[str], list[float]]:
     """Texts, their labels (the category of a positive row, `routine` for every other non-ambiguous row) and their
     weights, from the rows whose source starts with one of `sources` or `negatives_only` (every row when both are
-    empty). The rows of `negatives_only` sources count only as routine: their positive rows are left out. The
-    routine rows of `near_misses` sources are requests written on purpose to look like a trigger ("how do I add
-    my colleague as an admin"); each weighs NEAR_MISS_WEIGHT ordinary routine rows."""
+    empty: `TrainedOn.chosen`). The rows of `negatives_only` sources count only as routine: their positive rows are
+    left out. The routine rows of `near_misses` sources are requests written on purpose to look like a trigger
+    ("how do I add my colleague as an admin"); each weighs NEAR_MISS_WEIGHT ordinary routine rows."""
+    rows = list(rows)
+    chosen = TrainedOn.chosen(rows, sources, negatives_only)
     texts, labels, weights = [], [], []
     for row in rows:
-        source = str(row.get("source") or "")
         strength = row.get("strength", "positive")
-        if strength == "ambiguous":
+        if strength == "ambiguous" or not chosen.covers(row):
             continue
         positive = strength == "positive" and row["category"] != "none"
-        if source.startswith(tuple(negatives_only)):
-            if positive:
-                continue
-        elif (sources or negatives_only) and not source.startswith(tuple(sources)):
-            continue
         texts.append(row["text"])
         labels.append(row["category"] if positive else ROUTINE)
-        weights.append(NEAR_MISS_WEIGHT if not positive and source.startswith(tuple(near_misses)) else 1.0)
+        near_miss = not positive and str(row.get("source") or "").startswith(tuple(near_misses))
+        weights.append(NEAR_MISS_WEIGHT if near_miss else 1.0)
     return texts, labels, weights
 
 

@@ -1,14 +1,24 @@
-"""What the trained models in use learnt from, so that `warmline eval` can report the rows they never saw apart."""
+"""What the trained models in use learnt from, so that `warmline eval` can report the rows they never saw apart.
+The same value chooses a model's training rows (`covers`), so what a model records is what it learnt from."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 
 @dataclass(frozen=True)
 class TrainedOn:
     sources: tuple[str, ...] = ()          # source prefixes whose rows were training rows
     negatives_only: tuple[str, ...] = ()   # ... whose rows taught only what is not a trigger (their positives unseen)
+
+    @classmethod
+    def chosen(cls, rows: Iterable[Mapping[str, Any]], sources: Sequence[str],
+               negatives_only: Sequence[str] = ()) -> "TrainedOn":
+        """The rows a model trains on, chosen by source prefixes; with none given, every source the rows have (a
+        row without a source then makes every row count as seen: nothing can be called held out)."""
+        if sources or negatives_only:
+            return cls(tuple(sources), tuple(negatives_only))
+        return cls(tuple(sorted({str(row.get("source") or "") for row in rows})))
 
     def __bool__(self) -> bool:
         return bool(self.sources or self.negatives_only)

@@ -74,11 +74,13 @@ def load(path: Path | None = None) -> ToneModel:
 def training_rows(rows: Iterable[dict[str, Any]], sources: Sequence[str], category: str = "frustration"
                   ) -> tuple[list[str], list[bool]]:
     """Texts and labels from labelled utterances: positives are `category` rows of strength positive, negatives
-    every other non-ambiguous row; only rows whose source starts with one of `sources` (all when empty)."""
+    every other non-ambiguous row; only rows whose source starts with one of `sources` (all when empty:
+    `TrainedOn.chosen`)."""
+    rows = list(rows)
+    chosen = TrainedOn.chosen(rows, sources)
     texts, labels = [], []
     for row in rows:
-        source = str(row.get("source") or "")
-        if sources and not source.startswith(tuple(sources)):
+        if not chosen.covers(row):
             continue
         strength = row.get("strength", "positive")
         if strength == "ambiguous":
