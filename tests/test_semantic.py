@@ -142,3 +142,13 @@ def test_a_probe_needs_exemplars_and_a_probability():
     assert any("semantic.probes.refunds" in p and "no exemplars for 'refunds'" in p for p in unknown), unknown
     too_high = problems("churn: 0.9, sales: 0.9,", "churn: 0.9, sales: 1.5,")
     assert any("semantic.probes.sales" in p and "less than 1" in p for p in too_high), too_high
+
+
+@needs_model
+def test_a_batch_larger_than_the_score_cache_is_answered_in_full(engine):
+    from warmline.scorers.semantic import SemanticScorer
+    scorer = SemanticScorer(engine.policy.semantic, cache_size=2)
+    texts = ["where is my parcel", "refund my order", "talk to a person", "where is my parcel"]
+    scores = scorer.score(texts)
+    assert [s["routine"] for s in scores] == [s["routine"] for s in (scorer.score([t])[0] for t in texts)]
+    assert scores[0] == scores[3] and len(scorer._cache) == 2

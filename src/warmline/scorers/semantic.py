@@ -72,7 +72,9 @@ class SemanticScorer:
 
     def score(self, texts: Iterable[str]) -> list[Scores]:
         texts = list(texts)
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        # this call's answers held apart from the bounded cache, which may drop some of them while it fills
+        found = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             embeddings = self.model.embed(missing)
             angry = self.tone.probability(embeddings) if self.tone is not None else None
@@ -85,8 +87,9 @@ class SemanticScorer:
                 if probes is not None:
                     for trigger, p in zip(self.probed, probes[i]):
                         scores[PROBE + trigger] = (round(float(p), 4), "probe")
+                found[text] = scores
                 self._remember(text, scores)
-        return [self._cache[t] for t in texts]
+        return [found[t] for t in texts]
 
     def _by_trigger(self, row: np.ndarray) -> Scores:
         out = {}
