@@ -110,13 +110,14 @@ def test_slack_and_helpdesks_get_their_vendors_request_shapes(ctx, tmp_path):
 destinations:
   - {{name: slack, kind: slack, url: '{peer.url}/services/T0/B0/x'}}
   - {{name: zendesk, kind: zendesk, base_url: '{peer.url}', email: 'bot@acme.test', token: 'zt', redact: []}}
-  - {{name: freshdesk, kind: freshdesk, base_url: '{peer.url}', api_key: 'fk', group_ids: {{support: 7}}}}
+  - {{name: freshdesk, kind: freshdesk, base_url: '{peer.url}', api_key: 'fk', group_ids: {{billing: 7}}}}
 """)
         handoff = escalate(ctx)
         drain(ctx, rounds=2)
         by_path = {r["path"]: r for r in peer.requests}
         slack = json.loads(by_path["/services/T0/B0/x"]["body"])
-        assert slack["blocks"][0]["type"] == "header" and "support" in slack["blocks"][0]["text"]["text"]
+        # a request for a person about a double charge goes to the billing team
+        assert slack["blocks"][0]["type"] == "header" and "billing" in slack["blocks"][0]["text"]["text"]
         zendesk = by_path["/api/v2/tickets.json"]
         ticket = json.loads(zendesk["body"])["ticket"]
         assert ticket["external_id"] == handoff and ticket["comment"]["public"] is False

@@ -69,6 +69,13 @@ TOPICS = [
     ("sensitive", "I use a screen reader and can't find the checkout button"),
     ("account_access", "I'm locked out of my account"),
     ("account_access", "I lost my phone and can't get my 2FA codes"),
+    ("billing", "got two identical debits for my parking session this morning"),
+    ("billing", "why did my sub jump from $9.99 to $15.99 with no notice"),
+    ("security", "my account has a new profile in a language I don't speak, somebody's in there"),
+    ("security", "my miles were redeemed by someone else, I never booked that trip"),
+    ("security", "got a text with a link asking me to verify, clicked it before I realised"),
+    ("churn", "that's it, cancelling. too many price hikes"),
+    ("sales", "our school district is evaluating your platform, can someone walk us through it"),
 ]
 NOT_TOPICS = [
     ("billing", "what is your refund policy?"),
@@ -93,6 +100,8 @@ NOT_TOPICS = [
     ("sales", "how much did my last order cost"),
     ("billing", "can I change the date free of charge?"),
     ("legal", "is the food court open?"),
+    ("churn", "that's it, cancelling my order, it's taking too long"),
+    ("human_request", "my account has a new profile in a language I don't speak, somebody's in there"),
 ]
 
 
@@ -130,7 +139,10 @@ def test_masked_profanity_is_frustration(say, text):
 @pytest.mark.parametrize("text", ["WHY IS MY ORDER STILL NOT HERE", "This is ridiculous, nothing works!!!",
                                   "whatever, forget it", "you are useless", "your new app is garbage",
                                   "I have been more than patient with you people",
-                                  "oh wonderful, yet another canned answer", "why do I even bother writing to you"])
+                                  "oh wonderful, yet another canned answer", "why do I even bother writing to you",
+                                  "great, another form to fill in, exactly what I needed",
+                                  "thanks for wasting my whole afternoon",
+                                  "the app crashes every time and your support just sends the same link"])
 def test_frustration_markers(say, text):
     assert "frustration" in say(text).triggers
 
@@ -143,6 +155,33 @@ def test_frustration_markers(say, text):
 def test_problem_descriptions_and_joy_are_not_frustration(say, text):
     d = say(text)
     assert "frustration" not in d.triggers and d.action != "escalate"
+
+
+# Messages from social channels: an @mention is an address, not words; emoji and shorthand carry the tone.
+@pytest.mark.parametrize("text", ["@FlyNorth 2 hrs on hold and then it hung up on me. unreal 😡",
+                                  "@ParcelGo driver left my parcel in the rain AGAIN 🙄",
+                                  "@Vodaline 3rd outage this week smh"])
+def test_frustration_on_social_channels(say, text):
+    assert "frustration" in say(text).triggers
+
+
+@pytest.mark.parametrize("text", ["@ZipBank thanks for the quick help today 🙌", "@ShopKart do you deliver to Belfast?",
+                                  "I do NOT want to cancel, just pause it",
+                                  "perfect, another question: how do I change my address"])
+def test_social_channel_routine_stays_routine(say, text):
+    d = say(text)
+    assert not {"frustration", "negative_sentiment"} & set(d.triggers) and d.action == "respond"
+
+
+def test_mentions_make_no_words_and_emoji_are_words():
+    from warmline.core.text import tokenize, without_mentions
+    text = "@AcmeHelp can @Bo's team email bob@acme.com 😡"
+    assert [t.norm for t in tokenize(text).tokens] == ["can", "team", "email", "bobacme", "com", "😡"]
+    assert without_mentions(text) == "can team email bob@acme.com 😡"
+
+
+def test_an_address_does_not_stop_a_one_word_request(say):
+    assert say("@AcmeHelp agent 😡").action == "escalate"
 
 
 def test_mild_negative_sentiment(say):

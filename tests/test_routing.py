@@ -44,9 +44,9 @@ def test_continue_lets_later_siblings_match_and_notifies_them():
 
 def test_children_inherit_the_parent_queue():
     policy_text = open("src/warmline/config/default.yaml").read().replace(
-        "    - name: security\n      when: primary == \"security\"\n      queue: security",
-        "    - name: security\n      when: primary == \"security\"\n      queue: security\n      routes:\n"
-        "        - name: vip-security\n          when: segment.vip")
+        "      queue: security\n    - name: compliance",
+        "      queue: security\n      routes:\n        - name: vip-security\n          when: segment.vip\n"
+        "    - name: compliance")
     policy = compile_text(policy_text, "test")
     child = policy.routes.children[0].children[0]
     assert child.name == "vip-security" and child.queue == "security"
@@ -60,3 +60,14 @@ def test_where_it_lands_explains_the_default_tree(engine):
     assert lands["route"]["queue"] == "vip"
     lands = where_it_lands(engine.policy, ["churn"], {"tags": ["at_risk"]})
     assert lands["action"] == "escalate" and lands["route"]["queue"] == "retention"
+
+
+def test_a_request_for_a_person_goes_to_the_team_of_its_subject(engine, say):
+    from warmline.core.engine import where_it_lands
+    lands = where_it_lands(engine.policy, ["human_request", "sales"], {"plan": "pro"})
+    assert lands["route"]["queue"] == "sales"
+    assert where_it_lands(engine.policy, ["human_request"], {"plan": "pro"})["route"]["queue"] == "support"
+    at_risk = where_it_lands(engine.policy, ["human_request", "billing"], {"tags": ["at_risk"]})
+    assert at_risk["route"]["queue"] == "retention"
+    d = say("I want to talk to someone about my bill, I was charged twice")
+    assert {"human_request", "billing"} <= set(d.triggers) and d.handoff.queue == "billing"

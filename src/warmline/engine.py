@@ -20,6 +20,7 @@ from .core.engine import MAX_ANALYSED_CHARS, decide
 from .core.model import Conversation, Customer, Decision, Message
 from .core.policy import CompiledPolicy
 from .core.state import ConversationState, after_other_message
+from .core.text import without_mentions
 from .errors import TranscriptError, WarmlineError
 from .scorers.provenance import TrainedOn
 from .transcripts import conversation_from, customer_from, message_from
@@ -57,10 +58,12 @@ class Engine:
         return getattr(self.scorer, "trained_on", None)
 
     def _worth_embedding(self, text: str) -> bool:
-        if len(text.split()) < 3:
+        if len(without_mentions(text).split()) < 3:
             return False
         hits = self.policy.matcher.scan_memoised(text[:MAX_ANALYSED_CHARS]).hits  # the scan `decide` will use
-        return not any(topic in hits for topic in self.policy.topics)
+        # a subject the lexicons found needs no embedding; a request for a person names none ("who do I talk to
+        # about a business line for our office"), so the probes still read what it is about, for the routing
+        return not any(topic in hits for topic in self.policy.topics if topic != "human_request")
 
     def evaluate(self, conversation: Conversation | Mapping[str, Any], now: datetime | None = None,
                  queue_waits: Mapping[str, int] | None = None) -> list[Decision]:

@@ -240,7 +240,7 @@ class PhraseMatcher:
         words = scan.text.words
         if not words or len(words) > 6:
             return
-        content = [w for w in words if w not in FILLER]
+        content = [w for w in words if w not in FILLER and w[0].isalnum()]   # "agent 😡" is "agent" alone
         for lexicon, alone in self._alone.items():
             if alone and content and all(w in alone for w in content) and not scan.hits.get(lexicon):
                 first = words.index(content[0])

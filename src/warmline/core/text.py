@@ -3,6 +3,8 @@
 A message becomes a list of tokens that remember where they came from in the original text, so that evidence
 can quote the customer's own words. Normalisation folds case, apostrophes, hyphens, runs of spaces and
 stretched letters ("pleeease"); masked profanity ("f*ck", "sh!t") is unmasked against the profanity list.
+An emoji is a token of its own ("😡" says as much as "furious"); an @mention ("@AcmeHelp", how messages from
+social channels begin) addresses someone and is not part of what the customer says, so it makes no token.
 """
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*(?:[*!$@#]+[^\W_]+)*[*$@#]*")
+_EMOJI = "\U0001F300-\U0001FAFF\u2600-\u27BF"   # pictographs, emoticons, symbols and dingbats
+_TOKEN = re.compile(rf"[^\W_]+(?:['’][^\W_]+)*(?:[*!$@#]+[^\W_]+)*[*$@#]*|[{_EMOJI}]")
+_MENTION = re.compile(r"(?<![\w@.])@\w+(?:['’]s\b)?")   # not the domain of an email address
 _STRETCH = re.compile(r"(\w)\1{2,}")
 _MASK = re.compile(r"[*!$@#]")
 _WORDISH = re.compile(r"[a-z]")
@@ -82,6 +86,11 @@ def fold(text: str) -> str:
     return text
 
 
+def without_mentions(text: str) -> str:
+    """The message without its @mentions: what the customer says, for a reader that sees raw text."""
+    return " ".join(_MENTION.sub(" ", text).split()) if "@" in text else text
+
+
 def normalise_phrase(phrase: str) -> str:
     """A lexicon phrase in the same shape as `NormalText.joined()` (without the outer spaces)."""
     return " ".join(w for m in _TOKEN.finditer(fold(phrase)) for w in expand(_fold_token(m.group(0))) if w)
@@ -108,11 +117,14 @@ def tokenize(text: str, masked_words: dict[int, list[str]] | None = None) -> Nor
     stretched = _STRETCH.search(folded) is not None   # checked once per message, not per token
     masked = _MASK.search(folded) is not None
     mixed_case = text != folded
+    mentions = [m.span() for m in _MENTION.finditer(folded)] if "@" in folded else ()
     tokens: list[Token] = []
     append = tokens.append
     previous_end = 0
     for m in _TOKEN.finditer(folded):
         start, end = m.span()
+        if mentions and any(a <= start < b for a, b in mentions):
+            continue
         norm = m.group(0)
         if "’" in norm:
             norm = norm.replace("’", "'")

@@ -22,7 +22,7 @@ import numpy as np
 
 from . import linear
 from .provenance import TrainedOn
-from .tone import DIMENSIONS, MODEL
+from .tone import DIMENSIONS, MODEL, embed_all
 
 FORMAT = "warmline-probes/1"
 ROUTINE = "routine"
@@ -105,7 +105,7 @@ def train(embed: Callable[[list[str]], np.ndarray], texts: list[str], labels: li
         raise ProbeModelError(f"no positive rows for {', '.join(missing) or 'any trigger'}")
     if ROUTINE not in labels:
         raise ProbeModelError("no routine rows to learn what is not a trigger")
-    embeddings = np.vstack([embed(texts[i:i + 512]) for i in range(0, len(texts), 512)])
+    embeddings = embed_all(embed, texts)
     truth = np.asarray(labels)
     heads = {t: linear.fit(embeddings, truth == t, l2, balanced=True, weights=np.asarray(weights))
              for t in triggers}

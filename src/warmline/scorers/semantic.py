@@ -24,6 +24,7 @@ import numpy as np
 from ..core.policy import SemanticSpec
 from ..core.signals.semantic import PROBE
 from ..core.signals.sentiment import ANGER
+from ..core.text import without_mentions
 from . import linear, probes, tone
 from .minilm import MiniLM, ModelUnavailable
 from .provenance import TrainedOn
@@ -76,7 +77,7 @@ class SemanticScorer:
         found = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            embeddings = self.model.embed(missing)
+            embeddings = self.model.embed([without_mentions(t) for t in missing])   # "@AcmeHelp" is no content
             angry = self.tone.probability(embeddings) if self.tone is not None else None
             probes = (linear.probability(embeddings, self.probe_weights, self.probe_bias)
                       if self.probe_weights is not None else None)

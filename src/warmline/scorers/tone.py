@@ -16,10 +16,11 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from ..core.text import without_mentions
 from . import linear
 from .provenance import TrainedOn
 
@@ -90,10 +91,15 @@ def training_rows(rows: Iterable[dict[str, Any]], sources: Sequence[str], catego
     return texts, labels
 
 
+def embed_all(embed: Callable[[list[str]], np.ndarray], texts: list[str]) -> np.ndarray:
+    """Training rows embedded as the scorer embeds a message: without its @mentions, 512 at a time."""
+    return np.vstack([embed([without_mentions(t) for t in texts[i:i + 512]]) for i in range(0, len(texts), 512)])
+
+
 def train(embed, texts: list[str], labels: list[bool], l2: float, provenance: dict[str, Any]) -> ToneModel:
     if not any(labels) or all(labels):
         raise ToneModelError("the training rows need both positives and negatives")
-    embeddings = np.vstack([embed(texts[i:i + 512]) for i in range(0, len(texts), 512)])
+    embeddings = embed_all(embed, texts)
     weights, bias = linear.fit(embeddings, np.asarray(labels), l2)
     meta = {"trained_on": {**provenance, "positives": int(sum(labels)), "negatives": len(labels) - int(sum(labels))},
             "l2": l2}

@@ -52,12 +52,16 @@ def composite(turn: Turn, measures: Measures) -> float:
                   if any(c.isalpha() for c in tok.norm) and tok.end - tok.start > 1}.values())
     upper = sum(1 for tok in words if tok.upper)
     shouting = upper >= t.caps_min_words and upper / max(1, len(words)) >= t.caps_share
+    # one word of a complaint in capitals, the rest not: "left it in the rain AGAIN"
+    stressed = None if shouting else next((tok for tok in words if tok.upper and len(tok.norm) > 2
+                                           and _COMPLAINT.fullmatch(tok.norm)), None)
     run = max((len(m.group(0)) - m.group(0).count("?") for m in _EXCLAMATIONS.finditer(text)), default=0)
     vader = vader_compound(turn.policy.sentiment, text[:2000]) if words else 0.0
     scan = turn.scan
     features = {
         "vader": round(vader, 3), "caps_share": round(upper / max(1, len(words)), 2), "shouting": shouting,
-        "exclamation_run": run, "profanity": scan.has("profanity"),
+        "exclamation_run": run, "stressed": turn.message.text[stressed.start:stressed.end] if stressed else None,
+        "profanity": scan.has("profanity"),
         "frustration_words": scan.has("frustration_words"), "complaint": scan.has("complaint"),
         "dismissal": "strong" if scan.has_strong("dismissal") else scan.has("dismissal"),
     }
@@ -117,6 +121,8 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
         explicit.append(("wants to complain", evidence_of(scan, "complaint")))
     if _apart(scan, "persistence", "let_down"):   # "four emails and not a single reply"
         words.append(("a problem that goes on although we were asked", evidence_of(scan, "let_down")))
+    if f["stressed"] and score <= t.markers:
+        markers.append((f"'{f['stressed']}' in capitals", None))
     if f["exclamation_run"] >= t.exclamation_run and score <= t.negative:
         markers.append((f"'{'!' * f['exclamation_run']}'", None))
     if score <= t.frustration and gated:               # sadness and fear score as low as anger
