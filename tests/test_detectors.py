@@ -178,6 +178,7 @@ def test_mentions_make_no_words_and_emoji_are_words():
     text = "@AcmeHelp can @Bo's team email bob@acme.com 😡"
     assert [t.norm for t in tokenize(text).tokens] == ["can", "team", "email", "bobacme", "com", "😡"]
     assert without_mentions(text) == "can team email bob@acme.com 😡"
+    assert without_mentions("call me back @11:30 please") == "call me back @11:30 please"   # a time, not a handle
 
 
 def test_an_address_does_not_stop_a_one_word_request(say):

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 _EMOJI = "\U0001F300-\U0001FAFF\u2600-\u27BF"   # pictographs, emoticons, symbols and dingbats
 _TOKEN = re.compile(rf"[^\W_]+(?:['’][^\W_]+)*(?:[*!$@#]+[^\W_]+)*[*$@#]*|[{_EMOJI}]")
-_MENTION = re.compile(r"(?<![\w@.])@\w+(?:['’]s\b)?")   # not the domain of an email address
+# an @handle with a letter in it, not the domain of an email address nor a time ("@11:30")
+_MENTION = re.compile(r"(?<![\w@.])@\w*[^\W\d]\w*(?:['’]s\b)?")
 _STRETCH = re.compile(r"(\w)\1{2,}")
 _MASK = re.compile(r"[*!$@#]")
 _WORDISH = re.compile(r"[a-z]")
