@@ -76,6 +76,7 @@ TOPICS = [
     ("security", "got a text with a link asking me to verify, clicked it before I realised"),
     ("churn", "that's it, cancelling. too many price hikes"),
     ("sales", "our school district is evaluating your platform, can someone walk us through it"),
+    ("sales", "what would the price be for a fleet of twelve vans"),
 ]
 NOT_TOPICS = [
     ("billing", "what is your refund policy?"),
@@ -101,6 +102,7 @@ NOT_TOPICS = [
     ("billing", "can I change the date free of charge?"),
     ("legal", "is the food court open?"),
     ("churn", "that's it, cancelling my order, it's taking too long"),
+    ("billing", "how long does the refund usually take to show up"),
     ("human_request", "my account has a new profile in a language I don't speak, somebody's in there"),
 ]
 
@@ -142,7 +144,9 @@ def test_masked_profanity_is_frustration(say, text):
                                   "oh wonderful, yet another canned answer", "why do I even bother writing to you",
                                   "great, another form to fill in, exactly what I needed",
                                   "thanks for wasting my whole afternoon",
-                                  "the app crashes every time and your support just sends the same link"])
+                                  "the app crashes every time and your support just sends the same link",
+                                  "why does nobody there know what they're doing",
+                                  "the third engineer that hasn't turned up, I've taken another day off work"])
 def test_frustration_markers(say, text):
     assert "frustration" in say(text).triggers
 
