@@ -131,3 +131,15 @@ def test_a_config_can_add_its_own_trigger(tmp_path):
     from conftest import MONDAY_10
     d = session.customer_turn("the lamp arrived broken", now=MONDAY_10)
     assert d.action == "escalate" and d.reasons[0].rule == "damaged-delivery"
+
+
+def test_known_words_must_be_single_words_and_stop_corrections(tmp_path):
+    text = BASE.replace("    phrases: [onboarding, onboard,", "    phrases: [Acme Refundr, onboarding, onboard,")
+    found = problems(text)
+    assert len(found) == 1 and "lexicons.known_words.phrases[0]" in found[0] and "not one word" in found[0]
+    # a product name one edit from "refund" is read as a typo of it until the team lists it
+    named = tmp_path / "policy.yaml"
+    assert "billing" in Engine(semantic=False).session("a").customer_turn("how do I set up refundr").triggers
+    named.write_text(BASE.replace("    phrases: [onboarding, onboard,", "    phrases: [refundr, onboarding, onboard,"))
+    assert "billing" not in Engine(load_policy(named), semantic=False).session("a").customer_turn(
+        "how do I set up refundr").triggers

@@ -126,6 +126,18 @@ def test_ordinary_words_are_never_corrected_into_triggers(say):
     assert "billing" not in say("I changed my address twice").triggers
 
 
+def test_a_misspelling_of_an_ordinary_word_is_not_corrected_into_a_lexicon_word():
+    matcher = PhraseMatcher([LexiconSpec("x", ("supposed", "reimburse"))],
+                            known_words=frozenset({"surprised", "i", "was", "please", "me"}))
+    assert "x" not in matcher.scan("i was suprised").hits        # two edits from "supposed", one from "surprised"
+    assert "x" in matcher.scan("please reimbvurse me").hits      # a typo of the lexicon word itself
+
+
+def test_known_words_are_never_corrected(say):
+    # "onboarding" is missing from the dictionary and two edits from "offboarding" (churn)
+    assert "churn" not in say("what does onboarding look like for a company of our size").triggers
+
+
 def test_hyphens_and_spacing_are_folded(say):
     assert "billing" in say("I was double-billed").triggers
     assert "human_request" in say("talk   to a    HUMAN").triggers

@@ -24,6 +24,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from ..core import hours, rules as core_rules
 from ..core.flows import FlowSpec, FlowStep
 from ..core.lexicon import LexiconSpec, Near, PhraseMatcher
+from ..core.text import normalise_phrase
 from ..core.policy import AUXILIARY_LEXICONS, BUILTIN_TRIGGERS, CompiledPolicy, QueueSpec, SemanticSpec
 from ..core.routing import RouteNode
 from ..errors import ConfigError, Problem
@@ -31,6 +32,7 @@ from . import schema
 
 DEFAULT_NAME = "default.yaml"
 DRAFT_LEXICONS = frozenset({"risky_draft", "fallback_phrases", "negators"})
+KNOWN_WORDS = "known_words"   # words never corrected as typos: product names, words newer than the dictionary
 REQUIRED_MESSAGES = ("handoff", "after_hours", "alternatives", "offer", "check")
 
 
@@ -197,6 +199,11 @@ def _compile(policy: schema.Policy, lines: dict[str, int], problems: list[Proble
     for name, lex in policy.lexicons.items():
         if not (lex.phrases or lex.strong or lex.near or lex.alone):
             problem(f"lexicons.{name}", "lexicon has no phrases, strong, near or alone entries")
+    known = policy.lexicons.get(KNOWN_WORDS)
+    for i, word in enumerate(known.phrases if known else ()):
+        if len(normalise_phrase(word).split()) != 1:
+            problem(f"lexicons.{KNOWN_WORDS}.phrases[{i}]", f"{word!r} is not one word",
+                    "known_words are single words never corrected as typos; list each word of a name apart")
     compiled_rules = _compile_rules(policy, triggers, problem)
     calendars = _compile_calendars(policy, problem)
     queues = _compile_queues(policy, calendars, problem)
@@ -439,10 +446,12 @@ def _matcher(policy: schema.Policy, only: frozenset[str] | None = None) -> Phras
                          tuple(Near(tuple(n.cues), tuple(n.targets), n.window, n.strong, n.either_order)
                                for n in lex.near),
                          tuple(lex.alone), lex.negatable, tuple(lex.unless), tuple(lex.not_about))
-             for name, lex in policy.lexicons.items() if only is None or name in only]
+             for name, lex in policy.lexicons.items() if (only is None or name in only) and name != KNOWN_WORDS]
     negators = policy.lexicons["negators"].phrases if "negators" in policy.lexicons else ["not", "never", "no"]
     masked = policy.lexicons["profanity"].phrases if "profanity" in policy.lexicons else []
-    return PhraseMatcher(specs, _known_words(), [w for w in masked if " " not in w], negators)
+    known = policy.lexicons[KNOWN_WORDS].phrases if KNOWN_WORDS in policy.lexicons else []
+    return PhraseMatcher(specs, _known_words() | {normalise_phrase(w) for w in known},
+                         [w for w in masked if " " not in w], negators)
 
 
 @lru_cache(maxsize=1)

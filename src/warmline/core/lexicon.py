@@ -15,7 +15,8 @@ phrases a lexicon can have:
 - `negatable`: a hit right after a negator ("I don't want to cancel") does not count.
 
 Unknown tokens are corrected against the lexicon vocabulary (one edit, two for long words) when they are not
-ordinary English words, so "refnud" still reads as "refund" but "changed" never becomes "charged".
+ordinary English words, so "refnud" still reads as "refund" but "changed" never becomes "charged"; a word two
+edits from the lexicon but one from an ordinary word is left alone ("suprised" is not "supposed").
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 import ahocorasick
+from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from .text import NormalText, Token, normalise_phrase, tokenize
@@ -144,6 +146,7 @@ class PhraseMatcher:
         self.vocabulary = frozenset(vocab)
         self._known = known_words | self.vocabulary
         self._typo_targets = sorted(w for w in vocab if len(w) >= 5 and w.isalpha())
+        self._known_by_length: dict[int, list[str]] | None = None   # built when a long word first needs it
         self._masked: dict[int, list[str]] = {}
         for word in masked_words:
             w = normalise_phrase(word)
@@ -272,10 +275,22 @@ class PhraseMatcher:
             d = DamerauLevenshtein.distance(word, target, score_cutoff=limit)
             if d <= limit and d < best_distance:
                 best, best_distance = target, d
+        if best_distance == 2 and self._nearer_word(word):   # "suprised" is "surprised", not "supposed"
+            best = word
         if len(self._corrections) > 50_000:
             self._corrections.clear()
         self._corrections[word] = best
         return best
+
+
+    def _nearer_word(self, word: str) -> bool:
+        """An ordinary word one edit away: the customer meant that one, not a lexicon word two edits away."""
+        if self._known_by_length is None:
+            self._known_by_length = {}
+            for w in self._known:
+                self._known_by_length.setdefault(len(w), []).append(w)
+        candidates = [w for n in (len(word) - 1, len(word), len(word) + 1) for w in self._known_by_length.get(n, ())]
+        return process.extractOne(word, candidates, scorer=DamerauLevenshtein.distance, score_cutoff=1) is not None
 
 
 def _pair(cues: list[_Raw], targets: list[_Raw], window: int, either_order: bool) -> tuple[_Raw, _Raw] | None:
