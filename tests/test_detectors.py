@@ -77,6 +77,10 @@ TOPICS = [
     ("churn", "that's it, cancelling. too many price hikes"),
     ("sales", "our school district is evaluating your platform, can someone walk us through it"),
     ("sales", "what would the price be for a fleet of twelve vans"),
+    ("billing", "there's a £15 admin fee I was never told about"),
+    ("security", "my ex still has access and keeps changing my settings"),
+    ("security", "a delivery was redirected to an address I've never heard of"),
+    ("security", "my balance dropped by £400 and I don't recognise the payee"),
 ]
 NOT_TOPICS = [
     ("billing", "what is your refund policy?"),
@@ -103,6 +107,7 @@ NOT_TOPICS = [
     ("legal", "is the food court open?"),
     ("churn", "that's it, cancelling my order, it's taking too long"),
     ("billing", "how long does the refund usually take to show up"),
+    ("security", "what is the fraud protection on my card"),
     ("human_request", "my account has a new profile in a language I don't speak, somebody's in there"),
 ]
 
@@ -158,6 +163,8 @@ def test_masked_profanity_is_frustration(say, text):
                                   "thanks for wasting my whole afternoon",
                                   "the app crashes every time and your support just sends the same link",
                                   "why does nobody there know what they're doing",
+                                  "I want to know why nobody bothered to tell me",
+
                                   "the third engineer that hasn't turned up, I've taken another day off work"])
 def test_frustration_markers(say, text):
     assert "frustration" in say(text).triggers
@@ -199,6 +206,12 @@ def test_mentions_make_no_words_and_emoji_are_words():
 
 def test_an_address_does_not_stop_a_one_word_request(say):
     assert say("@AcmeHelp agent 😡").action == "escalate"
+
+
+@pytest.mark.parametrize("text", ["genuinely the least helpful company I've ever dealt with",
+                                  "I've lost count of how many times I've been promised a fix"])
+def test_grievances_without_anger_are_at_least_an_offer(say, text):
+    assert {"negative_sentiment", "frustration"} & set(say(text).triggers)
 
 
 def test_mild_negative_sentiment(say):
