@@ -24,9 +24,9 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from ..core import hours, rules as core_rules
 from ..core.flows import FlowSpec, FlowStep
 from ..core.lexicon import LexiconSpec, Near, PhraseMatcher
-from ..core.text import normalise_phrase
 from ..core.policy import AUXILIARY_LEXICONS, BUILTIN_TRIGGERS, CompiledPolicy, QueueSpec, SemanticSpec
 from ..core.routing import RouteNode
+from ..core.text import normalise_phrase
 from ..errors import ConfigError, Problem
 from . import schema
 

@@ -282,7 +282,6 @@ class PhraseMatcher:
         self._corrections[word] = best
         return best
 
-
     def _nearer_word(self, word: str) -> bool:
         """An ordinary word one edit away: the customer meant that one, not a lexicon word two edits away."""
         if self._known_by_length is None:
