@@ -428,13 +428,10 @@ def train_probes(
         weights += more_weights
         provenance.append({"file": file.name, "sha256": file_sha256(file), "rows": len(more_texts)})
         every_row += rows
-    for name, exemplars in policy.semantic.exemplars.items():   # the policy's own phrasings ...
-        texts += exemplars
-        labels += [name] * len(exemplars)
-        weights += [1.0] * len(exemplars)
-    texts += policy.semantic.routine                            # ... and its routine requests, near misses all
-    labels += [probes.ROUTINE] * len(policy.semantic.routine)
-    weights += [probes.NEAR_MISS_WEIGHT] * len(policy.semantic.routine)
+    own_texts, own_labels = probes.policy_rows(policy.semantic)   # the policy's routine requests: near misses all
+    texts += own_texts
+    labels += own_labels
+    weights += [probes.NEAR_MISS_WEIGHT if label == probes.ROUTINE else 1.0 for label in own_labels]
     try:
         model = shared_model()
         err.print(f"embedding {len(texts)} rows ...")

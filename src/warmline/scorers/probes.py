@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from ..core.policy import SemanticSpec
 from . import linear
 from .provenance import TrainedOn
 from .tone import DIMENSIONS, MODEL, embed_all
@@ -73,6 +74,16 @@ def load(path: Path | None = None) -> ProbeModel:
         heads[trigger] = found
     meta = {k: v for k, v in document.items() if k not in ("format", "model", "dimensions", "probes")}
     return ProbeModel(heads, meta)
+
+
+def policy_rows(spec: SemanticSpec) -> tuple[list[str], list[str]]:
+    """A policy's exemplars labelled with their trigger, then its routine requests labelled ROUTINE: what probes
+    fitted at load learn from, and training rows of a probe model."""
+    texts, labels = [], []
+    for trigger, exemplars in spec.exemplars.items():
+        texts += exemplars
+        labels += [trigger] * len(exemplars)
+    return texts + list(spec.routine), labels + [ROUTINE] * len(spec.routine)
 
 
 def training_rows(rows: Iterable[Mapping[str, Any]], sources: Sequence[str], negatives_only: Sequence[str] = (),

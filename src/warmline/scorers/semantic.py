@@ -45,12 +45,7 @@ def shared_model() -> MiniLM:
 class SemanticScorer:
     def __init__(self, spec: SemanticSpec, model: MiniLM | None = None, cache_size: int = 50_000):
         self.model = model or shared_model()
-        texts, labels = [], []
-        for trigger, exemplars in spec.exemplars.items():
-            texts += exemplars
-            labels += [trigger] * len(exemplars)
-        texts += spec.routine
-        labels += ["routine"] * len(spec.routine)
+        texts, labels = probes.policy_rows(spec)
         self.texts = texts
         self.labels = np.array(labels)
         self.groups = {label: np.flatnonzero(self.labels == label) for label in dict.fromkeys(labels)}
