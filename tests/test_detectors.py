@@ -81,8 +81,23 @@ TOPICS = [
     ("security", "my ex still has access and keeps changing my settings"),
     ("security", "a delivery was redirected to an address I've never heard of"),
     ("security", "my balance dropped by £400 and I don't recognise the payee"),
+    # email: the subject inside greetings and sign-offs
+    ("security", "Hi, my login history shows sign-ins from a device in Brazil at 3am. I've never been there."),
+    ("billing", "Hello, I bought the season pass and the money left my account but the pass never appeared"),
+    ("sales", "Hello, I'd like to take the dual-fuel bundle if it's cheaper. What are the prices?"),
+    # learners' English: no "do" before "not", base-form verbs, words carried over from Spanish or Portuguese
+    ("churn", "after this problem i dont want continue being client of you"),
+    ("churn", "how i can stop the renovation automatic? i not want continue next year"),
+    ("churn", "i want to give low to my line, i change to another operator"),
+    ("billing", "why you charge me the commission of 15 euro? nobody tell me about this"),
+    ("billing", "they put me a penalty for late paying but i pay in time, i have the proof"),
+    ("billing", "i was cancel the subscription but this month again you take the payment"),
+    ("security", "i lost my phone with the app open, please block everything fast"),
+    ("sales", "i am interesting in the plan for companies, can somebody send me the offer"),
 ]
 NOT_TOPICS = [
+    ("sales", "i need the invoice of my last purchase for my company, where i find it"),
+    ("churn", "i want to stay with you, i do not want to leave"),
     ("billing", "what is your refund policy?"),
     ("billing", "in which cases can I get my money back?"),
     ("churn", "cancel the order I just placed"),
@@ -214,6 +229,36 @@ def test_grievances_without_anger_are_at_least_an_offer(say, text):
     assert {"negative_sentiment", "frustration"} & set(say(text).triggers)
 
 
+# A letter's courtesy ("Dear team", "Please", "Kind regards") and the words of the support process ("help",
+# "promised", "support") are no feeling: they must not make an angry message read as a positive one.
+@pytest.mark.parametrize("text", [
+    "Dear team, I have now spent a total of five hours on this. I'm at the end of my tether. Please just fix it.",
+    "Good afternoon. I was promised a call back on Monday, then on Wednesday, and now it's Friday. "
+    "I'm beyond annoyed at this point.",
+    "Hi. This is the fourth email I've sent about the same issue and every reply is a copy-paste. Sam",
+    "incredible, two weeks without internet and you only say wait wait wait",
+    "is a shame how you treat the clients, nobody help me"])
+def test_frustration_in_letters_and_learners_english(say, text):
+    assert "frustration" in say(text).triggers
+
+
+@pytest.mark.parametrize("text", ["Dear team, could you please help me update my address? Kind regards, Ana",
+                                  "Hi, can you help me sort this out please",
+                                  "I need help to solve troubles with payment"])
+def test_courtesy_and_problem_words_are_not_negative(say, text):
+    assert not {"frustration", "negative_sentiment"} & set(say(text).triggers)
+
+
+def test_a_negation_stays_in_its_clause(engine, say):
+    """VADER negates a word up to three words after "never" or "not", across a comma: "nothing works, terrible
+    app" would read positive. Warmline keeps a negation inside its clause."""
+    analyzer = engine.policy.sentiment
+    for text in ["nothing works, terrible app", "Never again, terrible service", "I can't, it's horrible"]:
+        assert analyzer.polarity_scores(text)["compound"] < -0.3, text
+    assert analyzer.polarity_scores("not good")["compound"] < 0 < analyzer.polarity_scores("not bad at all")["compound"]
+    assert {"frustration", "negative_sentiment"} & set(say("your app not function never, is a disaster").triggers)
+
+
 def test_mild_negative_sentiment(say):
     d = say("I'm quite disappointed with how long this takes")
     assert {"negative_sentiment", "frustration"} & set(d.triggers)
@@ -314,6 +359,16 @@ def test_a_near_rule_reads_its_pair_in_either_order_only_when_asked():
     assert target_first.first("either").phrase == "help … asap"       # the evidence in reading order
     assert {"either", "cue_first"} <= set(matcher.scan("asap, I need help").hits)
     assert "either" not in matcher.scan("help with my order, it can wait, no rush at all, not asap").hits
+
+
+def test_a_negator_inside_a_cue_does_not_negate_its_target():
+    """"don't want … being your customer": the negation is the cue's own; a negation before the cue still vetoes."""
+    leaving = LexiconSpec("leaving", negatable=True, near=(Near(("do not want",), ("being your customer",), 3),),
+                          phrases=("leave",))
+    matcher = PhraseMatcher([leaving], negators=("not", "never"))
+    assert "leaving" in matcher.scan("I don't want to continue being your customer").hits
+    assert "leaving" in matcher.scan("i dont want continue being your customer").hits
+    assert "leaving" not in matcher.scan("I never said I don't want to be your customer, I won't leave").hits
 
 
 def test_remembered_scans_are_the_scans_and_stay_bounded():

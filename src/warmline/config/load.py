@@ -19,7 +19,6 @@ import yaml
 from jinja2 import StrictUndefined, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ValidationError
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from ..core import hours, rules as core_rules
 from ..core.flows import FlowSpec, FlowStep
@@ -29,6 +28,7 @@ from ..core.routing import RouteNode
 from ..core.text import normalise_phrase
 from ..errors import ConfigError, Problem
 from . import schema
+from .vader import ClauseBoundAnalyzer
 
 DEFAULT_NAME = "default.yaml"
 DRAFT_LEXICONS = frozenset({"risky_draft", "fallback_phrases", "negators"})
@@ -467,10 +467,10 @@ def _neutral_words(policy: schema.Policy) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=4)
-def _sentiment_analyzer(neutral_words: tuple[str, ...]) -> SentimentIntensityAnalyzer:
+def _sentiment_analyzer(neutral_words: tuple[str, ...]) -> ClauseBoundAnalyzer:
     """VADER with the words that merely describe a support problem ("cancel", "error") made neutral, so that
-    describing a problem is not read as being upset about it."""
-    analyzer = SentimentIntensityAnalyzer()
+    describing a problem is not read as being upset about it, and with negation kept inside its clause."""
+    analyzer = ClauseBoundAnalyzer()
     for word in neutral_words:
         analyzer.lexicon.pop(word, None)
     return analyzer

@@ -198,13 +198,14 @@ class PhraseMatcher:
                  vetoed: set[str]) -> list[Hit]:
         excepted = [(r.first, r.last) for r in found if r.kind == "except"]
 
-        def kept(r: _Raw) -> bool:
+        def kept(r: _Raw, own: frozenset[int] = frozenset()) -> bool:
             """Not inside an exception, and not negated. A negated phrase or cue vetoes the lexicon ("I don't
             want to leave you"); a negated near target only drops out: it is the object, not the intent ("we
-            won't be needing your services" does not deny leaving)."""
+            won't be needing your services" does not deny leaving). A negator inside one of the target's own
+            cues is part of that cue ("don't want … being your customer"): it does not negate the target."""
             if any(r.first <= b and a <= r.last for a, b in excepted):  # overlaps an exception
                 return False
-            if spec.negatable and self._negated(tokens, r.first):
+            if spec.negatable and self._negated(tokens, r.first, own):
                 if r.kind != "target":
                     vetoed.add(spec.name)
                 return False
@@ -222,7 +223,8 @@ class PhraseMatcher:
             if guarded and not near.strong:
                 continue
             cues = [r for r in found if r.kind == "cue" and r.pair == i and kept(r)]
-            targets = [r for r in found if r.kind == "target" and r.pair == i and kept(r)]
+            in_cues = frozenset(t for c in cues for t in range(c.first, c.last + 1))
+            targets = [r for r in found if r.kind == "target" and r.pair == i and kept(r, in_cues)]
             pair = _pair(cues, targets, near.window, near.either_order)
             if pair is not None:
                 a, b = pair
@@ -230,12 +232,12 @@ class PhraseMatcher:
         hits.sort(key=lambda h: h.first)
         return hits
 
-    def _negated(self, tokens: tuple[Token, ...], first: int) -> bool:
+    def _negated(self, tokens: tuple[Token, ...], first: int, ignored: frozenset[int] = frozenset()) -> bool:
         """A negator up to three words before, in the same clause ("No, cancel it" is not negated)."""
         for i in range(first - 1, max(-1, first - 4), -1):
             if tokens[i + 1].clause_start:
                 return False
-            if tokens[i].norm in self._negators:
+            if tokens[i].norm in self._negators and i not in ignored:
                 return True
         return False
 
