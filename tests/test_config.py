@@ -143,3 +143,19 @@ def test_known_words_must_be_single_words_and_stop_corrections(tmp_path):
     named.write_text(BASE.replace("    phrases: [onboarding, onboard,", "    phrases: [refundr, onboarding, onboard,"))
     assert "billing" not in Engine(load_policy(named), semantic=False).session("a").customer_turn(
         "how do I set up refundr").triggers
+
+
+def test_the_default_policy_lists_no_phrase_twice():
+    """"don't renew" and "do not renew" fold to the same phrase: a second entry only makes the policy longer to
+    review and hides which entry a change should touch."""
+    import yaml
+    from collections import Counter
+    from warmline.core.text import normalise_phrase
+    lexicons = yaml.safe_load(default_text())["lexicons"]
+    repeated = {}
+    for name, lexicon in lexicons.items():
+        for key in ("phrases", "strong", "alone", "except", "unless", "not_about"):
+            counts = Counter(normalise_phrase(str(p)) for p in lexicon.get(key) or [])
+            if twice := sorted(p for p, n in counts.items() if n > 1):
+                repeated[f"{name}.{key}"] = twice
+    assert repeated == {}

@@ -94,8 +94,21 @@ TOPICS = [
     ("billing", "i was cancel the subscription but this month again you take the payment"),
     ("security", "i lost my phone with the app open, please block everything fast"),
     ("sales", "i am interesting in the plan for companies, can somebody send me the offer"),
+    # an IT team's register: "we", "our org", admin words
+    ("human_request", "is anyone from your devops team available to jump on a call? prod is affected"),
+    ("human_request", "Can I get a named contact for this instead of the chatbot?"),
+    ("security", "An admin account we deprovisioned last month just logged in and exported the user list"),
+    ("security", "Our audit log shows someone disabled MFA for three users at 2am, none of us did that"),
+    ("billing", "Invoice INV-20431 has VAT applied although we provided a valid EU VAT number"),
+    ("billing", "You're invoicing us for the SSO add-on which was supposed to be included in our contract"),
+    ("churn", "Kindly terminate our enterprise agreement at the next renewal date"),
 ]
 NOT_TOPICS = [
+    ("sales", "Kindly terminate our enterprise agreement at the next renewal date"),   # ending is no purchase
+    ("sales", "We were billed for the Enterprise tier after downgrading to Team last month"),
+    ("billing", "The SLA says 4 hours for a P1. It's been two days. What exactly are we paying for?"),
+    ("security", "How do I revoke access for a user who left the company?"),
+    ("security", "How do we enforce MFA for all users in the workspace?"),
     ("sales", "i need the invoice of my last purchase for my company, where i find it"),
     ("churn", "i want to stay with you, i do not want to leave"),
     ("billing", "what is your refund policy?"),
@@ -180,7 +193,11 @@ def test_masked_profanity_is_frustration(say, text):
                                   "why does nobody there know what they're doing",
                                   "I want to know why nobody bothered to tell me",
 
-                                  "the third engineer that hasn't turned up, I've taken another day off work"])
+                                  "the third engineer that hasn't turned up, I've taken another day off work",
+                                  "The SLA says 4 hours for a P1. It's been two days. What exactly are we paying for?",
+                                  "Stop closing my tickets as resolved when nothing has been fixed",
+                                  "Your API has been returning 500s for six hours and nobody from your side has "
+                                  "said a word"])
 def test_frustration_markers(say, text):
     assert "frustration" in say(text).triggers
 

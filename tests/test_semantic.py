@@ -53,7 +53,7 @@ PARAPHRASES = [
     ("human_request", "I would prefer not to keep chatting with a machine"),
     ("security", "someone got into my profile and posted things I never wrote"),
     ("security", "a stranger has been logging into my email through your app"),
-    ("churn", "I no longer wish to be a customer of yours"),
+    ("churn", "I'd prefer to stop being one of your customers"),
 ]
 
 
