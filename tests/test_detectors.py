@@ -102,8 +102,18 @@ TOPICS = [
     ("billing", "Invoice INV-20431 has VAT applied although we provided a valid EU VAT number"),
     ("billing", "You're invoicing us for the SSO add-on which was supposed to be included in our contract"),
     ("churn", "Kindly terminate our enterprise agreement at the next renewal date"),
+    # young people's chat
+    ("security", "my streaming profile has a new device in another country streaming rn"),
+    ("churn", "gonna unsubscribe after this month ngl the new prices are wild"),
+    ("billing", "bought coins and they never landed in my wallet but the money's gone"),
+    ("human_request", "can a staff member hmu about my ban appeal, the form is broken"),
 ]
 NOT_TOPICS = [
+    ("sales", "got billed $14.99 for a free trial i cancelled on day 2, not cool"),     # a dispute, not a purchase
+    ("human_request", "I see, may I have their contact number please?"),     # a restaurant's number, not ours
+    ("churn", "Sorry about that, i'm leaving from norwich."),                  # a journey's start
+    ("frustration", "I would prefer a hotel in the centre with 0 stars."),
+    ("frustration", "Can you give me the address and postcode? I want to jot this down so I don't get lost"),
     ("sales", "Kindly terminate our enterprise agreement at the next renewal date"),   # ending is no purchase
     ("sales", "We were billed for the Enterprise tier after downgrading to Team last month"),
     ("billing", "The SLA says 4 hours for a P1. It's been two days. What exactly are we paying for?"),
@@ -197,7 +207,9 @@ def test_masked_profanity_is_frustration(say, text):
                                   "The SLA says 4 hours for a P1. It's been two days. What exactly are we paying for?",
                                   "Stop closing my tickets as resolved when nothing has been fixed",
                                   "Your API has been returning 500s for six hours and nobody from your side has "
-                                  "said a word"])
+                                  "said a word",
+                                  "wow amazing, another 'we're experiencing high volume' message. love that for me",
+                                  "y'all really need to get it together, this is embarrassing"])
 def test_frustration_markers(say, text):
     assert "frustration" in say(text).triggers
 
@@ -270,7 +282,8 @@ def test_a_negation_stays_in_its_clause(engine, say):
     """VADER negates a word up to three words after "never" or "not", across a comma: "nothing works, terrible
     app" would read positive. Warmline keeps a negation inside its clause."""
     analyzer = engine.policy.sentiment
-    for text in ["nothing works, terrible app", "Never again, terrible service", "I can't, it's horrible"]:
+    for text in ["nothing works, terrible app", "Never again, terrible service", "I can't, it's horrible",
+                 "cannot believe how bad this has been"]:
         assert analyzer.polarity_scores(text)["compound"] < -0.3, text
     assert analyzer.polarity_scores("not good")["compound"] < 0 < analyzer.polarity_scores("not bad at all")["compound"]
     assert {"frustration", "negative_sentiment"} & set(say("your app not function never, is a disaster").triggers)

@@ -3,7 +3,8 @@
 VADER negates a sentiment word when one of the three words before it is a negation, punctuation or not: "nothing
 works, terrible app" and "never again, terrible service" come out positive (+0.37), "I can't, it's horrible" +0.43.
 A customer's negation belongs to its own clause ("nothing works"); it does not turn the verdict after the comma
-around. Here a negation counts only when no clause punctuation (, ; : . ! ? or a dash) lies between it and the word.
+around. Here a negation counts only when no clause punctuation (, ; : . ! ? or a dash) lies between it and the word,
+and "can't believe" is no negation: "I cannot believe how bad this has been" is not praise (VADER: +0.43).
 """
 from __future__ import annotations
 
@@ -12,6 +13,15 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer, negated
 _CLOSERS = "\"')]}»”’"
 _BREAKS = ",;:.!?"
 _DASHES = {"-", "--", "–", "—"}
+_CANNOT = {"cannot", "can't", "cant", "couldn't", "couldnt"}
+
+
+def _cannot_believe(words, negator: int, i: int) -> bool:
+    """"can't believe how bad": amazement, not a negation of "bad" ("I don't believe this is good" still is)."""
+    if negator + 1 >= i or str(words[negator + 1]).lower() != "believe":
+        return False
+    word = str(words[negator]).lower()
+    return word in _CANNOT or (word == "not" and negator > 0 and str(words[negator - 1]).lower() in ("can", "could"))
 
 
 class _Words(list):
@@ -36,6 +46,9 @@ def clause_of_each_word(text: str) -> list[int]:
 
 
 class ClauseBoundAnalyzer(SentimentIntensityAnalyzer):
+    """VADER's analyzer; each text's words carry their clause numbers while it is scored (the words list lives
+    on the text being scored, so one analyzer serves many threads)."""
+
     def sentiment_valence(self, valence, sentitext, item, i, sentiments):
         words = sentitext.words_and_emoticons
         if not isinstance(words, _Words):
@@ -45,8 +58,10 @@ class ClauseBoundAnalyzer(SentimentIntensityAnalyzer):
         return super().sentiment_valence(valence, sentitext, item, i, sentiments)
 
     def _negation_check(self, valence, words_and_emoticons, start_i, i):
+        before = i - (start_i + 1)   # the word that may negate word i
+        if _cannot_believe(words_and_emoticons, before, i):
+            return valence
         clause = getattr(words_and_emoticons, "clause", None)
-        before = i - (start_i + 1)
         if (clause is not None and len(clause) == len(words_and_emoticons) and clause[before] != clause[i]
                 and negated([str(words_and_emoticons[before]).lower()])):
             return valence
