@@ -107,11 +107,17 @@ TOPICS = [
     ("churn", "gonna unsubscribe after this month ngl the new prices are wild"),
     ("billing", "bought coins and they never landed in my wallet but the money's gone"),
     ("human_request", "can a staff member hmu about my ban appeal, the form is broken"),
+    # older customers
+    ("human_request", "I'd be ever so grateful if someone could come to the phone and go through it with me slowly"),
+    ("churn", "can you stop my television package, I don't watch it anymore and it's too dear"),
+    ("sales", "how much would it be to add the sports channels for my husband"),
 ]
 NOT_TOPICS = [
     ("sales", "got billed $14.99 for a free trial i cancelled on day 2, not cool"),     # a dispute, not a purchase
     ("human_request", "I see, may I have their contact number please?"),     # a restaurant's number, not ours
     ("churn", "Sorry about that, i'm leaving from norwich."),                  # a journey's start
+    ("human_request", "can my daughter talk to you on my behalf, what do I need to do"),
+    ("frustration", "i just finished taking out my recycling, so cross that off my to do list"),
     ("frustration", "I would prefer a hotel in the centre with 0 stars."),
     ("frustration", "Can you give me the address and postcode? I want to jot this down so I don't get lost"),
     ("sales", "Kindly terminate our enterprise agreement at the next renewal date"),   # ending is no purchase
@@ -209,7 +215,8 @@ def test_masked_profanity_is_frustration(say, text):
                                   "Your API has been returning 500s for six hours and nobody from your side has "
                                   "said a word",
                                   "wow amazing, another 'we're experiencing high volume' message. love that for me",
-                                  "y'all really need to get it together, this is embarrassing"])
+                                  "y'all really need to get it together, this is embarrassing",
+                                  "I'm so cross, they've cut my phone off and I paid the bill"])
 def test_frustration_markers(say, text):
     assert "frustration" in say(text).triggers
 
