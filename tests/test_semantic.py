@@ -152,3 +152,37 @@ def test_a_batch_larger_than_the_score_cache_is_answered_in_full(engine):
     scores = scorer.score(texts)
     assert [s["routine"] for s in scores] == [s["routine"] for s in (scorer.score([t])[0] for t in texts)]
     assert scores[0] == scores[3] and len(scorer._cache) == 2
+
+
+def test_the_end_of_a_message_too_long_for_the_model_is_what_it_reads_from_the_end():
+    from warmline.scorers.semantic import ending
+    words = lambda text: len(text.split()) + 2   # a word piece per word, with [CLS] and [SEP]
+    assert ending("short message. with two sentences.", words) is None
+    story = " ".join(["we opened a new site."] * 20)
+    assert ending(story + " Could you send over a price for it?", words) == (
+        " ".join(["we opened a new site."] * 10) + " Could you send over a price for it?")
+    run_on = " ".join(["and then"] * 40) + " who do I call"   # no sentence ends: the last 62 words
+    assert ending(run_on, words) == " ".join(run_on.split()[-62:])
+
+
+# The ask after the story, past the 64 word pieces the model reads: the probes read the message's end too.
+LONG_STORY = ("We are a group of family dentists in the north of the country and have been running our bookings on "
+              "paper diaries and a shared spreadsheet for the last nine years, which worked well enough while there "
+              "were only two of us, but the receptionists now spend most mornings on the phone moving appointments "
+              "around. Could you send over a price for setting up our 12 clinics?")
+
+
+@needs_model
+def test_the_probes_read_the_end_of_a_message_longer_than_the_model_reads(engine):
+    from warmline.scorers.semantic import SemanticScorer
+    scorer = SemanticScorer(engine.policy.semantic)
+    pieces = len(scorer.model.tokenizer.encode(LONG_STORY, max_tokens=1000))
+    assert pieces > minilm.MAX_TOKENS
+    probability, read = scorer.score([LONG_STORY])[0]["probe:sales"]
+    assert read == "Could you send over a price for setting up our 12 clinics?" and probability >= 0.9
+    start_only = scorer.score([LONG_STORY.rsplit(" Could", 1)[0]])[0]["probe:sales"]
+    assert start_only[0] < 0.9 and start_only[1] == "probe"
+    d = Engine().session("p", {"plan": "pro"}).customer_turn(LONG_STORY, now=MONDAY_10)
+    assert "sales" in d.triggers
+    assert d.trace["signals"]["sales"]["detail"].startswith("'Could you send over a price for setting up our 12 "
+                                                            "clinics?' reads as sales (probe ")

@@ -9,15 +9,23 @@ of labelled phrasings, or a file from `warmline train-probes`); a trigger the mo
 trigger with `probe_model: exemplars`, gets one fitted when the scorer loads on the policy's own exemplars: the
 trigger's against every other trigger's and the routine requests.
 
+A message longer than the model reads (64 word pieces) is read twice, from its start and from its end (the last
+sentences that fit): customers tell the story first and ask last ("… so I'd rather talk it through with one of
+your advisers before I sign anything"), and the ask was cut off. The probes give the higher of the two
+readings' probabilities, and say when it was the end's; the similarity to exemplars and routine requests and the
+tone stay the start's. (Reading each sentence alone was tried and dropped: out of its message a sentence reads
+as a trigger too often, "I know it's a hold and not a real charge".)
+
 Loading the model, embedding the exemplars and fitting the probes takes about a second, so one scorer is built
 per policy and kept; messages are embedded in batches (a whole conversation, or many conversations at once in
 replay and eval).
 """
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -26,12 +34,30 @@ from ..core.signals.semantic import PROBE
 from ..core.signals.sentiment import ANGER
 from ..core.text import without_mentions
 from . import linear, probes, tone
-from .minilm import MiniLM, ModelUnavailable
+from .minilm import MAX_TOKENS, MiniLM, ModelUnavailable
 from .provenance import TrainedOn
 
 Scores = Mapping[str, tuple[float, str]]
 PROBE_L2 = 10.0   # fits the exemplars closely: they are curated, and a probe only adds to the similarity rule
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
 _MODEL: MiniLM | None = None
+
+
+def ending(text: str, pieces: Callable[[str], int]) -> str | None:
+    """The end of a message the model cannot read whole: its last whole sentences that fit, or the last words of
+    a run-on last sentence; None when the message fits."""
+    if pieces(text) <= MAX_TOKENS:
+        return None
+    chunks = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    if pieces(chunks[-1]) > MAX_TOKENS:
+        chunks = chunks[-1].split()   # no sentence ends near the end: its last words
+    kept, used = [], 2   # [CLS] and [SEP]
+    for chunk in reversed(chunks):
+        used += pieces(chunk) - 2
+        if used > MAX_TOKENS:
+            break
+        kept.append(chunk)
+    return " ".join(reversed(kept))
 
 
 def shared_model() -> MiniLM:
@@ -72,20 +98,31 @@ class SemanticScorer:
         found = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            embeddings = self.model.embed([without_mentions(t) for t in missing])   # "@AcmeHelp" is no content
-            angry = self.tone.probability(embeddings) if self.tone is not None else None
+            readings = [without_mentions(t) for t in missing]   # "@AcmeHelp" is no content
+            ends = [ending(r, self._pieces) for r in readings]
+            embeddings = self.model.embed(readings + [e for e in ends if e])
+            angry = self.tone.probability(embeddings[:len(missing)]) if self.tone is not None else None
             probes = (linear.probability(embeddings, self.probe_weights, self.probe_bias)
                       if self.probe_weights is not None else None)
-            for i, (text, row) in enumerate(zip(missing, embeddings @ self.matrix)):
+            end_row = len(missing)   # the ends' embeddings follow the messages'
+            for i, (text, row) in enumerate(zip(missing, embeddings[:len(missing)] @ self.matrix)):
                 scores = self._by_trigger(row)
                 if angry is not None:
                     scores[ANGER] = (round(float(angry[i]), 4), "tone model")
                 if probes is not None:
-                    for trigger, p in zip(self.probed, probes[i]):
-                        scores[PROBE + trigger] = (round(float(p), 4), "probe")
+                    for j, trigger in enumerate(self.probed):
+                        p, where = probes[i, j], "probe"
+                        if ends[i] and probes[end_row, j] > p:
+                            p, where = probes[end_row, j], ends[i]
+                        scores[PROBE + trigger] = (round(float(p), 4), where)
+                end_row += bool(ends[i])
                 found[text] = scores
                 self._remember(text, scores)
         return [found[t] for t in texts]
+
+    def _pieces(self, text: str) -> int:
+        """How many word pieces the model would read of the text, were there no limit."""
+        return len(self.model.tokenizer.encode(text, max_tokens=10 * MAX_TOKENS))
 
     def _by_trigger(self, row: np.ndarray) -> Scores:
         out = {}

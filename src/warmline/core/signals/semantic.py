@@ -24,13 +24,14 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
             continue
         score, nearest = scores[trigger]
         threshold = spec.threshold_for(trigger)
-        probe, bar = scores.get(PROBE + trigger, (0.0, ""))[0], spec.probes.get(trigger)
+        (probe, read), bar = scores.get(PROBE + trigger, (0.0, "")), spec.probes.get(trigger)
         if score >= threshold and score - routine >= spec.margin:
             strength = score
             detail = f"means '{nearest}' (similarity {score:.2f} >= {threshold}; routine {routine:.2f})"
         elif bar is not None and probe >= bar:
             strength = probe
-            detail = f"reads as {trigger} (probe {probe:.2f} >= {bar}; nearest '{nearest}' {score:.2f})"
+            sentence = f"'{read}' " if read not in ("", "probe") else ""   # the end of a long message read as it
+            detail = f"{sentence}reads as {trigger} (probe {probe:.2f} >= {bar}; nearest '{nearest}' {score:.2f})"
         else:
             continue
         found[trigger] = Signal(trigger, score=strength, count=turn.state.turns_with(trigger) + 1,
