@@ -111,6 +111,24 @@ TOPICS = [
     ("human_request", "I'd be ever so grateful if someone could come to the phone and go through it with me slowly"),
     ("churn", "can you stop my television package, I don't watch it anymore and it's too dear"),
     ("sales", "how much would it be to add the sports channels for my husband"),
+    # small businesses writing to their suppliers
+    ("billing", "the promo pricing we agreed for Q3 wasn't applied to any of our orders"),
+    ("security", "there are refunds processed on our terminal after closing time that none of our staff did"),
+    ("churn", "we've had enough of the missed deliveries and won't be ordering from you again"),
+    ("sales", "do you offer better rates for businesses taking over £50k a month in card payments"),
+    ("frustration", "we keep getting the wrong items and have to send them back every single week"),
+    ("human_request", "who can I actually speak to about the delivery schedule for my restaurant"),
+    # long messages: the story first, the ask last
+    ("human_request", "Hello, I've read your help pages on transferring a pension and I'm still not clear on the exit "
+                      "charges. This is a big decision, so I'd rather talk it through with one of your advisers."),
+    ("churn", "My husband passed away in the spring. I won't be needing the joint membership any more, and I'd like "
+              "it closed."),
+    ("churn", "I was promised a call back three times. At this point I'd rather take my mortgage somewhere that "
+              "answers the phone."),
+    ("security", "I got a letter thanking me for opening a credit account with you, with a card on the way. I have "
+                 "not applied for anything with your company."),
+    ("sales", "We saw your barn on a wedding website and we'd love to know your availability in June and what your "
+              "packages include."),
 ]
 NOT_TOPICS = [
     ("sales", "got billed $14.99 for a free trial i cancelled on day 2, not cool"),     # a dispute, not a purchase
@@ -148,6 +166,18 @@ NOT_TOPICS = [
     ("sales", "how much is 20 euros in dollars"),
     ("sales", "how much did my last order cost"),
     ("billing", "can I change the date free of charge?"),
+    ("billing", "how do I do a refund for a customer on the card machine"),   # the merchant's own customer
+    ("sales", "how do I export sales data to our accounting software"),       # the customer's own sales
+    ("frustration", "does no one know what time the shop opens?"),   # a question, not "why does no one ..."
+    ("human_request", "My elderly father got a call from someone claiming to be from your fraud team"),   # an event
+    ("human_request", "Can I use your product photos in a class? Is there anyone I should credit?"),
+    ("human_request", "This is the fourth time. Each time I get a different person who asks me the same questions"),
+    ("billing", "Is it possible to move the dates rather than cancel and pay the fee?"),
+    ("churn", "It will probably be me taking my daughter elsewhere until he leaves."),
+    ("frustration", "how much longer until my next day off"),
+    ("sales", "the new per-seat pricing makes it too expensive for us to stay, how do we close the workspace"),
+    ("sales", "the promo pricing we agreed for Q3 wasn't applied to any of our orders"),
+    ("sales", "can I get my account manager to call me about my supplier terms"),
     ("legal", "is the food court open?"),
     ("churn", "that's it, cancelling my order, it's taking too long"),
     ("billing", "how long does the refund usually take to show up"),
@@ -294,6 +324,16 @@ def test_a_negation_stays_in_its_clause(engine, say):
     assert {"frustration", "negative_sentiment"} & set(say("your app not function never, is a disaster").triggers)
 
 
+def test_like_in_a_request_or_a_comparison_is_no_praise(engine, say):
+    analyzer = engine.policy.sentiment
+    for text in ["I'd like a refund", "I would like a refund", "it feels like nobody reads these", "like 20 times"]:
+        assert analyzer.polarity_scores(text)["compound"] == 0, text
+    assert analyzer.polarity_scores("I like it")["compound"] > 0.3
+    assert analyzer.polarity_scores("we don't like the new design")["compound"] < 0
+    # VADER read the request as praise, and the verdict after it did not count
+    assert "frustration" in say("I would like an answer, I am fed up").triggers
+
+
 def test_mild_negative_sentiment(say):
     d = say("I'm quite disappointed with how long this takes")
     assert {"negative_sentiment", "frustration"} & set(d.triggers)
@@ -404,6 +444,20 @@ def test_a_negator_inside_a_cue_does_not_negate_its_target():
     assert "leaving" in matcher.scan("I don't want to continue being your customer").hits
     assert "leaving" in matcher.scan("i dont want continue being your customer").hits
     assert "leaving" not in matcher.scan("I never said I don't want to be your customer, I won't leave").hits
+
+
+def test_a_phrase_matches_with_softening_words_left_out():
+    """"who can I actually speak to": a word that only softens or stresses does not break a phrase; the evidence
+    is the customer's own words, and phrases that have the word keep matching with it."""
+    matcher = PhraseMatcher([LexiconSpec("person", phrases=("who can i speak to", "just give me")),
+                             LexiconSpec("leaving", negatable=True, phrases=("cancel",))], negators=("not",))
+    found = matcher.scan("who can I actually speak to about this")
+    assert found.first("person").phrase == "who can i speak to"
+    assert found.text.quote(found.first("person").first, found.first("person").last)[2] == "who can I actually speak to"
+    assert matcher.scan("just give me a number").has("person")
+    assert len(matcher.scan("who can I really, really speak to").hits["person"]) == 1
+    assert not matcher.scan("who can I speak with").has("person")
+    assert "leaving" in matcher.scan("I do not really want to cancel").vetoed   # the negation still reaches
 
 
 def test_remembered_scans_are_the_scans_and_stay_bounded():

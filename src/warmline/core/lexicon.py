@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import ahocorasick
 from rapidfuzz import process
@@ -36,6 +36,11 @@ MEMO_SIZE, MEMO_MAX_CHARS = 2048, 500
 FILLER = frozenset(
     "please pls plz now i a an the to me with can could you u want need id like just get give talk speak "
     "chat hi hello hey yes ok okay need my im let connect".split()
+)
+# words that only soften or stress what they stand in ("who can I actually speak to", "I can't even log in",
+# "cancel it please"): a phrase matches with them left out too
+SOFTENERS = frozenset(
+    "actually really just even literally honestly simply genuinely truly possibly please pls plz kindly".split()
 )
 
 
@@ -164,15 +169,13 @@ class PhraseMatcher:
         if not normal.tokens or not self._has_entries:
             self._alone_hits(scan)
             return scan
-        joined = normal.joined()
-        starts = _token_starts(normal)
+        words = normal.words
         raw: dict[str, list[_Raw]] = {}
-        for end, (phrase, values) in self._automaton.iter(joined):
-            begin = end - len(phrase) - 1  # position of the leading space
-            first = bisect_right(starts, begin + 1) - 1
-            last = first + phrase.count(" ")
-            for lexicon, kind, pair in values:
-                raw.setdefault(lexicon, []).append(_Raw(kind, first, last, phrase, pair))
+        self._match(words, range(len(words)), raw)
+        kept = [i for i, w in enumerate(words) if w not in SOFTENERS]
+        if len(kept) < len(words):   # again without the softeners; a phrase found both ways counts once
+            seen = {(r.kind, r.first, r.last, r.pair) for found in raw.values() for r in found}
+            self._match([words[i] for i in kept], kept, raw, seen)
         for lexicon, found in raw.items():
             hits = self._resolve(self.specs[lexicon], found, normal.tokens, scan.vetoed)
             if hits:
@@ -194,6 +197,21 @@ class PhraseMatcher:
         return scan
 
     # -- internals ----------------------------------------------------------------------------------------------
+    def _match(self, words: list[str], positions: Sequence[int], raw: dict[str, list[_Raw]],
+               seen: set[tuple[str, int, int, int]] | None = None) -> None:
+        """Every phrase found in `words` (at the message's token positions `positions`), but those `seen`."""
+        starts, pos = [], 1
+        for w in words:
+            starts.append(pos)
+            pos += len(w) + 1
+        for end, (phrase, values) in self._automaton.iter(" " + " ".join(words) + " "):
+            begin = end - len(phrase) - 1  # position of the leading space
+            first = bisect_right(starts, begin + 1) - 1
+            a, b = positions[first], positions[first + phrase.count(" ")]
+            for lexicon, kind, pair in values:
+                if seen is None or (kind, a, b, pair) not in seen:
+                    raw.setdefault(lexicon, []).append(_Raw(kind, a, b, phrase, pair))
+
     def _resolve(self, spec: LexiconSpec, found: list[_Raw], tokens: tuple[Token, ...],
                  vetoed: set[str]) -> list[Hit]:
         excepted = [(r.first, r.last) for r in found if r.kind == "except"]
@@ -233,12 +251,16 @@ class PhraseMatcher:
         return hits
 
     def _negated(self, tokens: tuple[Token, ...], first: int, ignored: frozenset[int] = frozenset()) -> bool:
-        """A negator up to three words before, in the same clause ("No, cancel it" is not negated)."""
-        for i in range(first - 1, max(-1, first - 4), -1):
+        """A negator up to three words before, in the same clause ("No, cancel it" is not negated); softening
+        words do not count ("I don't really want to cancel")."""
+        words, i = 0, first - 1
+        while i >= 0 and words < 3:
             if tokens[i + 1].clause_start:
                 return False
             if tokens[i].norm in self._negators and i not in ignored:
                 return True
+            words += tokens[i].norm not in SOFTENERS
+            i -= 1
         return False
 
     def _alone_hits(self, scan: Scan) -> None:
@@ -303,13 +325,3 @@ def _pair(cues: list[_Raw], targets: list[_Raw], window: int, either_order: bool
             if either_order and 0 <= c.first - t.last - 1 <= window:
                 return t, c
     return None
-
-
-def _token_starts(normal: NormalText) -> list[int]:
-    """Offsets of each token inside `normal.joined()`."""
-    starts, pos = [], 1
-    for t in normal.tokens:
-        starts.append(pos)
-        pos += len(t.norm) + 1
-    return starts
-

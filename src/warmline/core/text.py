@@ -70,10 +70,6 @@ class NormalText:
     def words(self) -> list[str]:
         return [t.norm for t in self.tokens]
 
-    def joined(self) -> str:
-        """The form the phrase automaton runs over: single spaces, a space at each end."""
-        return " " + " ".join(t.norm for t in self.tokens) + " "
-
     def quote(self, first: int, last: int) -> tuple[int, int, str]:
         """Original text spanning tokens first..last inclusive."""
         start, end = self.tokens[first].start, self.tokens[last].end
@@ -93,7 +89,7 @@ def without_mentions(text: str) -> str:
 
 
 def normalise_phrase(phrase: str) -> str:
-    """A lexicon phrase in the same shape as `NormalText.joined()` (without the outer spaces)."""
+    """A lexicon phrase in the same shape as the message's words joined by single spaces."""
     return " ".join(w for m in _TOKEN.finditer(fold(phrase)) for w in expand(_fold_token(m.group(0))) if w)
 
 
