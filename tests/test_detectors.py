@@ -129,6 +129,18 @@ TOPICS = [
                  "not applied for anything with your company."),
     ("sales", "We saw your barn on a wedding website and we'd love to know your availability in June and what your "
               "packages include."),
+    # insurance and health plans: "policy" is the customer's cover, not a rule of ours
+    ("billing", "I cancelled the policy in March but the direct debit is still being collected"),
+    ("billing", "The insurer renewed my car policy automatically at 940 when last year I paid 610 and nothing has "
+                "changed."),
+    ("security", "someone has made a claim on my policy that I know nothing about"),
+    ("security", "there's a new named driver on my car insurance that I never added"),
+    ("churn", "we've sold the car so I no longer need the cover, how do I cancel"),
+    ("human_request", "I'd prefer to talk to the loss adjuster directly rather than go through the app"),
+    ("human_request", "Please could I be put through to someone in the underwriting team?"),
+    ("sales", "what would a family health plan cost for two adults and three children"),
+    ("frustration", "I've been a loyal customer for 12 years and this is how you treat me"),
+    ("frustration", "your app crashed while I was uploading my claim and now I have to start all over again, brilliant"),
 ]
 NOT_TOPICS = [
     ("sales", "got billed $14.99 for a free trial i cancelled on day 2, not cool"),     # a dispute, not a purchase
@@ -146,6 +158,9 @@ NOT_TOPICS = [
     ("sales", "i need the invoice of my last purchase for my company, where i find it"),
     ("churn", "i want to stay with you, i do not want to leave"),
     ("billing", "what is your refund policy?"),
+    ("billing", "what's your policy on refunds for sale items, can I get my money back"),
+    ("billing", "can I get a copy of my no claims discount proof"),
+    ("frustration", "I run a small building firm, can you quote for employers' liability and public liability"),
     ("billing", "in which cases can I get my money back?"),
     ("churn", "cancel the order I just placed"),
     ("churn", "I don't want to cancel my subscription, just pause it"),
