@@ -174,7 +174,7 @@ class PhraseMatcher:
         self._match(words, range(len(words)), raw)
         kept = [i for i, w in enumerate(words) if w not in SOFTENERS]
         if len(kept) < len(words):   # again without the softeners; a phrase found both ways counts once
-            seen = {(r.kind, r.first, r.last, r.pair) for found in raw.values() for r in found}
+            seen = {(lexicon, r.kind, r.first, r.last, r.pair) for lexicon, found in raw.items() for r in found}
             self._match([words[i] for i in kept], kept, raw, seen)
         for lexicon, found in raw.items():
             hits = self._resolve(self.specs[lexicon], found, normal.tokens, scan.vetoed)
@@ -198,7 +198,7 @@ class PhraseMatcher:
 
     # -- internals ----------------------------------------------------------------------------------------------
     def _match(self, words: list[str], positions: Sequence[int], raw: dict[str, list[_Raw]],
-               seen: set[tuple[str, int, int, int]] | None = None) -> None:
+               seen: set[tuple[str, str, int, int, int]] | None = None) -> None:
         """Every phrase found in `words` (at the message's token positions `positions`), but those `seen`."""
         starts, pos = [], 1
         for w in words:
@@ -209,7 +209,7 @@ class PhraseMatcher:
             first = bisect_right(starts, begin + 1) - 1
             a, b = positions[first], positions[first + phrase.count(" ")]
             for lexicon, kind, pair in values:
-                if seen is None or (kind, a, b, pair) not in seen:
+                if seen is None or (lexicon, kind, a, b, pair) not in seen:
                     raw.setdefault(lexicon, []).append(_Raw(kind, a, b, phrase, pair))
 
     def _resolve(self, spec: LexiconSpec, found: list[_Raw], tokens: tuple[Token, ...],

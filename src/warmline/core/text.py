@@ -34,6 +34,7 @@ _BARE = {
     "thats": ["that", "is"], "whats": ["what", "is"], "theres": ["there", "is"], "weve": ["we", "have"],
     "itll": ["it", "will"], "youll": ["you", "will"], "idk": ["i", "do", "not", "know"], "pls": ["please"],
     "plz": ["please"], "u": ["you"], "ur": ["your"], "r": ["are"], "thx": ["thanks"], "ty": ["thank", "you"],
+    "acct": ["account"], "accts": ["accounts"],
 }
 
 
