@@ -151,6 +151,13 @@ TOPICS = [
     ("sales", "demo please"),
     ("frustration", "fix it already"),
     ("frustration", "3rd time asking"),
+    # Indian English in support chats: "do the needful", "since one month", a transaction "I have not done"
+    ("security", "I received OTP for a transaction which I have not done, kindly check"),
+    ("security", "my SIM got deactivated suddenly and now I am seeing transactions I did not do"),
+    ("churn", "I want to port my number to another operator, kindly provide the UPC code"),
+    ("sales", "I am interested in your business loan, please share the details and interest rate"),
+    ("frustration", "I have been following up since one month and nobody is giving proper reply"),
+    ("frustration", "you people are just giving false promises, nothing is resolved till now"),
     # requests the human probe no longer reads at its bar of 0.98
     ("human_request", "I need a callback from the accounts department"),
     ("human_request", "put me onto your team leader please"),

@@ -163,6 +163,9 @@ def test_the_end_of_a_message_too_long_for_the_model_is_what_it_reads_from_the_e
         " ".join(["we opened a new site."] * 10) + " Could you send over a price for it?")
     run_on = " ".join(["and then"] * 40) + " who do I call"   # no sentence ends: the last 62 words
     assert ending(run_on, words) == " ".join(run_on.split()[-62:])
+    hostile = "Fine. " * 5000 + "Who do I call about this?"   # 30,000 characters: only the end is split and counted
+    assert ending(hostile, words).endswith("Fine. Who do I call about this?")
+    assert len(ending(hostile, words)) < 2_000
 
 
 # The ask after the story, past the 64 word pieces the model reads: the probes read the message's end too.

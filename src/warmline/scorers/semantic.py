@@ -40,15 +40,17 @@ from .provenance import TrainedOn
 Scores = Mapping[str, tuple[float, str]]
 PROBE_L2 = 10.0   # fits the exemplars closely: they are curated, and a probe only adds to the similarity rule
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
+ENDING_CHARS = 2_000   # far more than 64 word pieces of words
 _MODEL: MiniLM | None = None
 
 
 def ending(text: str, pieces: Callable[[str], int]) -> str | None:
     """The end of a message the model cannot read whole: its last whole sentences that fit, or the last words of
-    a run-on last sentence; None when the message fits."""
-    if pieces(text) <= MAX_TOKENS:
+    a run-on last sentence; None when the message fits. Only the last few thousand characters are looked at (a
+    hostile message of 10,000 need not be split and counted whole)."""
+    if len(text) <= ENDING_CHARS and pieces(text) <= MAX_TOKENS:
         return None
-    chunks = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    chunks = [s.strip() for s in _SENTENCE_END.split(text[-ENDING_CHARS:]) if s.strip()]
     if pieces(chunks[-1]) > MAX_TOKENS:
         chunks = chunks[-1].split()   # no sentence ends near the end: its last words
     kept, used = [], 2   # [CLS] and [SEP]
