@@ -158,6 +158,13 @@ TOPICS = [
     ("sales", "I am interested in your business loan, please share the details and interest rate"),
     ("frustration", "I have been following up since one month and nobody is giving proper reply"),
     ("frustration", "you people are just giving false promises, nothing is resolved till now"),
+    # students and parents
+    ("human_request", "I'd like to talk to my course tutor directly about an extension"),
+    ("human_request", "please put me in touch with the student finance team, the FAQ doesn't cover my case"),
+    ("security", "a refund was sent to a bank account that isn't mine"),
+    ("security", "my parent portal shows a new guardian added that we don't know"),
+    ("churn", "I'm dropping out at the end of this semester, what do I need to do"),
+    ("churn", "how do I leave the programme and get my deposit back"),
     # requests the human probe no longer reads at its bar of 0.98
     ("human_request", "I need a callback from the accounts department"),
     ("human_request", "put me onto your team leader please"),
@@ -182,6 +189,8 @@ NOT_TOPICS = [
     ("billing", "what's your policy on refunds for sale items, can I get my money back"),
     ("billing", "can I get a copy of my no claims discount proof"),
     ("churn", "how do I change network settings on my phone"),
+    ("churn", "my internet keeps dropping out every evening"),
+    ("human_request", "how do I book a meeting with my tutor"),
     ("frustration", "All right, then let's start all over again. I need a place to stay for 4 people."),
     ("churn", "I'm leaving a review, where do I post it"),
     ("sales", "can you quote the order number in your reply"),
