@@ -165,6 +165,14 @@ TOPICS = [
     ("security", "my parent portal shows a new guardian added that we don't know"),
     ("churn", "I'm dropping out at the end of this semester, what do I need to do"),
     ("churn", "how do I leave the programme and get my deposit back"),
+    # drivers, couriers and sellers writing to their platform
+    ("human_request", "can a human review the customer's complaint against me, I have dashcam footage"),
+    ("human_request", "get me someone from the courier operations team, the app sent me to a closed depot"),
+    ("security", "a customer asked me to complete the delivery outside the app and pay me by bank transfer, is this "
+                 "a scam"),
+    ("frustration", "fed up of customers giving one star because the restaurant was slow and my rating dropping"),
+    ("frustration", "I've driven for you for 5 years and you treat partners like dirt"),
+    ("frustration", "your driver was rude to me, how do I report him"),
     # requests the human probe no longer reads at its bar of 0.98
     ("human_request", "I need a callback from the accounts department"),
     ("human_request", "put me onto your team leader please"),
@@ -189,6 +197,8 @@ NOT_TOPICS = [
     ("billing", "what's your policy on refunds for sale items, can I get my money back"),
     ("billing", "can I get a copy of my no claims discount proof"),
     ("churn", "how do I change network settings on my phone"),
+    ("frustration", "can a human review the customer's complaint against me"),   # the complaint is not theirs
+    ("frustration", "how do I report a customer who was rude"),   # a driver's customer, not us
     ("churn", "my internet keeps dropping out every evening"),
     ("human_request", "how do I book a meeting with my tutor"),
     ("frustration", "All right, then let's start all over again. I need a place to stay for 4 people."),
@@ -377,6 +387,7 @@ def test_like_in_a_request_or_a_comparison_is_no_praise(engine, say):
     analyzer = engine.policy.sentiment
     for text in ["I'd like a refund", "I would like a refund", "it feels like nobody reads these", "like 20 times"]:
         assert analyzer.polarity_scores(text)["compound"] == 0, text
+    assert analyzer.polarity_scores("you treat partners like dirt")["compound"] < 0   # VADER alone: +0.42
     assert analyzer.polarity_scores("I like it")["compound"] > 0.3
     assert analyzer.polarity_scores("we don't like the new design")["compound"] < 0
     # VADER read the request as praise, and the verdict after it did not count

@@ -5,8 +5,8 @@ works, terrible app" and "never again, terrible service" come out positive (+0.3
 A customer's negation belongs to its own clause ("nothing works"); it does not turn the verdict after the comma
 around. Here a negation counts only when no clause punctuation (, ; : . ! ? or a dash) lies between it and the word,
 and "can't believe" is no negation: "I cannot believe how bad this has been" is not praise (VADER: +0.43).
-"Like" in a request ("I'd like a refund", +0.36 in VADER), a comparison ("it feels like nobody reads these") or
-before a number ("like 20 times") is no praise.
+"Like" in a request ("I'd like a refund", +0.36 in VADER), a comparison ("it feels like nobody reads these", "you
+treat us like dirt") or before a number ("like 20 times") is no praise.
 """
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ _NOT_LIKING = {"would", "i'd", "id", "we'd", "you'd", "he'd", "she'd", "they'd",
                "more", "just"}
 
 
+_COMPARED = {"dirt", "garbage", "rubbish", "trash", "crap", "idiots", "criminals", "children", "kids", "cattle",
+             "animals", "numbers"}   # "you treat partners like dirt" ("like a ..." was tried: Reddit's "like a
+                                     # freaking pelican!!!" then escalated)
+
+
 def _like_without_liking(words, i: int) -> bool:
     """"I'd like", "feels like", "like 20 times": no liking. (Counting every "like" not after its subject as none
     was tried: GoEmotions' Reddit comments use "like" as a filler beside their negative words, and VADER's
@@ -39,7 +44,7 @@ def _like_without_liking(words, i: int) -> bool:
         return False
     before = str(words[i - 1]).lower().replace("’", "'") if i > 0 else ""
     after = str(words[i + 1]) if i + 1 < len(words) else ""
-    return before in _NOT_LIKING or after[:1].isdigit()
+    return before in _NOT_LIKING or after[:1].isdigit() or after.lower() in _COMPARED
 
 
 class _Words(list):
