@@ -140,7 +140,8 @@ TOPICS = [
     ("human_request", "Please could I be put through to someone in the underwriting team?"),
     ("sales", "what would a family health plan cost for two adults and three children"),
     ("frustration", "I've been a loyal customer for 12 years and this is how you treat me"),
-    ("frustration", "your app crashed while I was uploading my claim and now I have to start all over again, brilliant"),
+    ("frustration", "your app crashed while I was uploading my claim and now I have to start all over again, "
+                    "brilliant"),
     # terse fragments
     ("human_request", "staff member?"),
     ("security", "not me, didnt log in"),
