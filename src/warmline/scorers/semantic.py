@@ -30,7 +30,7 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 
 from ..core.policy import SemanticSpec
-from ..core.signals.semantic import PROBE
+from ..core.signals.semantic import PROBE, WHOLE
 from ..core.signals.sentiment import ANGER
 from ..core.text import without_mentions
 from . import linear, probes, tone
@@ -46,8 +46,8 @@ _MODEL: MiniLM | None = None
 
 def ending(text: str, pieces: Callable[[str], int]) -> str | None:
     """The end of a message the model cannot read whole: its last whole sentences that fit, or the last words of
-    a run-on last sentence; None when the message fits. Only the last few thousand characters are looked at (a
-    hostile message of 10,000 need not be split and counted whole)."""
+    a run-on last sentence; None when the message fits (or not even its last word does). Only the last few thousand
+    characters are looked at (a hostile message of 10,000 need not be split and counted whole)."""
     if len(text) <= ENDING_CHARS and pieces(text) <= MAX_TOKENS:
         return None
     chunks = [s.strip() for s in _SENTENCE_END.split(text[-ENDING_CHARS:]) if s.strip()]
@@ -59,7 +59,7 @@ def ending(text: str, pieces: Callable[[str], int]) -> str | None:
         if used > MAX_TOKENS:
             break
         kept.append(chunk)
-    return " ".join(reversed(kept))
+    return " ".join(reversed(kept)) or None
 
 
 def shared_model() -> MiniLM:
@@ -113,7 +113,7 @@ class SemanticScorer:
                     scores[ANGER] = (round(float(angry[i]), 4), "tone model")
                 if probes is not None:
                     for j, trigger in enumerate(self.probed):
-                        p, where = probes[i, j], "probe"
+                        p, where = probes[i, j], WHOLE
                         if ends[i] and probes[end_row, j] > p:
                             p, where = probes[end_row, j], ends[i]
                         scores[PROBE + trigger] = (round(float(p), 4), where)

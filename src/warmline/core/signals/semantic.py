@@ -10,6 +10,7 @@ from ..model import Signal
 from . import Found, Measures, Turn
 
 PROBE = "probe:"   # the semantic input `probe:<trigger>` is that trigger's probe probability
+WHOLE = "probe"    # ... with the text it read: this for the whole message, else the end of a long one it read
 
 
 def detect(turn: Turn, found: Found, measures: Measures) -> None:
@@ -30,7 +31,7 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
             detail = f"means '{nearest}' (similarity {score:.2f} >= {threshold}; routine {routine:.2f})"
         elif bar is not None and probe >= bar:
             strength = probe
-            sentence = f"'{read}' " if read not in ("", "probe") else ""   # the end of a long message read as it
+            sentence = f"'{read}' " if read not in ("", WHOLE) else ""
             detail = f"{sentence}reads as {trigger} (probe {probe:.2f} >= {bar}; nearest '{nearest}' {score:.2f})"
         else:
             continue
