@@ -178,6 +178,12 @@ TOPICS = [
     ("human_request", "I need a callback from the accounts department"),
     ("human_request", "put me onto your team leader please"),
     ("human_request", "i want whoever is in charge of deliveries in my area to contact me"),
+    # understatement: the ask, the dispute or the fraud put politely
+    ("human_request", "Perhaps someone with a bit more authority could take a look? No offence to the assistant."),
+    ("human_request", "could somebody more senior ring me"),
+    ("billing", "Slightly awkward, but the deposit you said would be returned hasn't been."),
+    ("billing", "you told me the overpayment would be refunded and there's still no sign of it"),
+    ("security", "I'd be grateful if you could look into a payment to an address I've never heard of."),
 ]
 NOT_TOPICS = [
     ("sales", "got billed $14.99 for a free trial i cancelled on day 2, not cool"),     # a dispute, not a purchase
@@ -317,7 +323,14 @@ LETTERS_AND_LEARNERS = [
                                   "said a word",
                                   "wow amazing, another 'we're experiencing high volume' message. love that for me",
                                   "y'all really need to get it together, this is embarrassing",
-                                  "I'm so cross, they've cut my phone off and I paid the bill"])
+                                  "I'm so cross, they've cut my phone off and I paid the bill",
+                                  # understatement and courtesy worn thin
+                                  "As I've now explained three times, the parcel was never delivered.",
+                                  "I'm sure you're very busy, but this is the fifth time I've asked.",
+                                  "With respect, this is not good enough, and I think you know that.",
+                                  "I'm trying very hard to stay polite here, but my patience is wearing thin.",
+                                  "Thanks ever so much for the link to the FAQ I'd already read. Very helpful.",
+                                  "I'd hoped for rather better than this, to be honest."])
 def test_frustration_markers(say, text):
     assert "frustration" in say(text).triggers
 
@@ -368,7 +381,10 @@ def test_grievances_without_anger_are_at_least_an_offer(say, text):
 
 @pytest.mark.parametrize("text", ["Dear team, could you please help me update my address? Kind regards, Ana",
                                   "Hi, can you help me sort this out please",
-                                  "I need help to solve troubles with payment"])
+                                  "I need help to solve troubles with payment",
+                                  "I hate to be a pain, but how do I change the delivery address on my order?",
+                                  "Sorry to bother you, but where would I find last month's invoice?",
+                                  "my English is not good enough to fill the form, can you help"])
 def test_courtesy_and_problem_words_are_not_negative(say, text):
     assert not {"frustration", "negative_sentiment"} & set(say(text).triggers)
 
@@ -393,6 +409,15 @@ def test_like_in_a_request_or_a_comparison_is_no_praise(engine, say):
     assert analyzer.polarity_scores("we don't like the new design")["compound"] < 0
     # VADER read the request as praise, and the verdict after it did not count
     assert "frustration" in say("I would like an answer, I am fed up").triggers
+
+
+def test_an_apology_for_asking_is_no_anger(engine):
+    analyzer = engine.policy.sentiment
+    for text in ["I hate to bother you", "I hate to be a pain", "sorry to be a nuisance", "sorry to bother you"]:
+        assert analyzer.polarity_scores(text)["compound"] == 0, text
+    assert analyzer.polarity_scores("I hate this app")["compound"] < -0.3
+    assert analyzer.polarity_scores("what a pain this is")["compound"] < -0.3
+    assert analyzer.polarity_scores("I hate to say it but your service is appalling")["compound"] < -0.3
 
 
 def test_mild_negative_sentiment(say):

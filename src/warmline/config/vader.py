@@ -6,7 +6,8 @@ A customer's negation belongs to its own clause ("nothing works"); it does not t
 around. Here a negation counts only when no clause punctuation (, ; : . ! ? or a dash) lies between it and the word,
 and "can't believe" is no negation: "I cannot believe how bad this has been" is not praise (VADER: +0.43).
 "Like" in a request ("I'd like a refund", +0.36 in VADER), a comparison ("it feels like nobody reads these", "you
-treat us like dirt") or before a number ("like 20 times") is no praise.
+treat us like dirt") or before a number ("like 20 times") is no praise, and an apology for asking ("I hate to be a
+pain, but how do I change my address?", -0.54 in VADER; "sorry to bother you") is no anger.
 """
 from __future__ import annotations
 
@@ -47,6 +48,22 @@ def _like_without_liking(words, i: int) -> bool:
     return before in _NOT_LIKING or after[:1].isdigit() or after.lower() in _COMPARED
 
 
+_ASKING = {"be", "bother", "trouble", "ask", "chase", "disturb", "interrupt", "say", "nag", "pester", "push"}
+_IMPOSING = {"pain", "nuisance", "pest", "bother"}
+
+
+def _pardon_for_asking(words, i: int) -> bool:
+    """"I hate to bother you", "sorry to be a pain": courtesy before a request, no feeling about us."""
+    word = str(words[i]).lower().strip(_BREAKS)
+    before = [str(w).lower() for w in words[max(0, i - 3):i]]
+    if word == "hate":
+        return i + 2 < len(words) and str(words[i + 1]).lower() == "to" and \
+            str(words[i + 2]).lower().strip(_BREAKS) in _ASKING
+    if word in _ASKING and before[-1:] == ["to"]:
+        return True
+    return word in _IMPOSING and before == ["to", "be", "a"]
+
+
 class _Words(list):
     """VADER's words of a text, with the clause each word is in."""
     clause: list[int]
@@ -78,7 +95,7 @@ class ClauseBoundAnalyzer(SentimentIntensityAnalyzer):
             words = _Words(words)
             words.clause = clause_of_each_word(sentitext.text)
             sentitext.words_and_emoticons = words
-        if _like_without_liking(words, i):
+        if _like_without_liking(words, i) or _pardon_for_asking(words, i):
             sentiments.append(0)
             return sentiments
         return super().sentiment_valence(valence, sentitext, item, i, sentiments)
