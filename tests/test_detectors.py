@@ -184,6 +184,11 @@ TOPICS = [
     ("billing", "Slightly awkward, but the deposit you said would be returned hasn't been."),
     ("billing", "you told me the overpayment would be refunded and there's still no sign of it"),
     ("security", "I'd be grateful if you could look into a payment to an address I've never heard of."),
+    # false friends of German, Dutch and French speakers: a chef is a boss, to prolong is to renew
+    ("human_request", "I want to speak with your chef please, the bot does not understand me"),
+    ("churn", "I want to give my notice for the contract at the next possible date"),
+    ("churn", "We will not prolong the contract for next year"),
+    ("sales", "Do you have special conditions for associations?"),
 ]
 NOT_TOPICS = [
     ("sales", "got billed $14.99 for a free trial i cancelled on day 2, not cool"),     # a dispute, not a purchase
@@ -249,6 +254,10 @@ NOT_TOPICS = [
     ("billing", "how long does the refund usually take to show up"),
     ("security", "what is the fraud protection on my card"),
     ("human_request", "my account has a new profile in a language I don't speak, somebody's in there"),
+    ("human_request", "What is my actual balance?"),
+    ("human_request", "the chef recommended the lamb, is it gluten free?"),
+    ("churn", "can I prolong my contract for another year?"),
+    ("sales", "are there special conditions for returning a sale item?"),
 ]
 
 
@@ -330,7 +339,10 @@ LETTERS_AND_LEARNERS = [
                                   "With respect, this is not good enough, and I think you know that.",
                                   "I'm trying very hard to stay polite here, but my patience is wearing thin.",
                                   "Thanks ever so much for the link to the FAQ I'd already read. Very helpful.",
-                                  "I'd hoped for rather better than this, to be honest."])
+                                  "I'd hoped for rather better than this, to be honest.",
+                                  "I have no more nerves for this", "I lose my patience with you",
+                                  "It is unbelievable, again the delivery did not come",
+                                  "you people are unbelievable"])
 def test_frustration_markers(say, text):
     assert "frustration" in say(text).triggers
 
@@ -339,7 +351,8 @@ def test_frustration_markers(say, text):
                                   "my package is missing", "Looks f*cking delicious",
                                   "damn it, that was quick, thanks so much!",
                                   "can you remind me to put the trash bags out tonight",
-                                  "can you explain the charges on a typical bill"])
+                                  "can you explain the charges on a typical bill",
+                                  "the new camera is unbelievable, the photos are so sharp"])
 def test_problem_descriptions_and_joy_are_not_frustration(say, text):
     d = say(text)
     assert "frustration" not in d.triggers and d.action != "escalate"
