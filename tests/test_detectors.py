@@ -1,4 +1,6 @@
 """Each detector on its own: what fires it, and the hard negatives that must not."""
+from dataclasses import replace
+
 import pytest
 
 from warmline.core.lexicon import MEMO_MAX_CHARS, MEMO_SIZE, LexiconSpec, Near, PhraseMatcher
@@ -189,6 +191,11 @@ TOPICS = [
     ("churn", "I want to give my notice for the contract at the next possible date"),
     ("churn", "We will not prolong the contract for next year"),
     ("sales", "Do you have special conditions for associations?"),
+    # written on behalf of someone else
+    ("billing", "My mum cancelled her gym membership in June but you've still been taking money every month"),
+    ("billing", "On behalf of my client: the invoice you sent her includes hours that were never worked"),
+    ("sales", "My wife runs a small bakery and is looking at your card readers, how much are they?"),
+    ("sensitive", "please close my late husband's account, I've got the death certificate"),
 ]
 NOT_TOPICS = [
     ("sales", "got billed $14.99 for a free trial i cancelled on day 2, not cool"),     # a dispute, not a purchase
@@ -258,6 +265,8 @@ NOT_TOPICS = [
     ("human_request", "the chef recommended the lamb, is it gluten free?"),
     ("churn", "can I prolong my contract for another year?"),
     ("sales", "are there special conditions for returning a sale item?"),
+    ("legal", "How do I set up power of attorney access on my mother's account?"),
+    ("sensitive", "my phone has died, how do I get my chats back"),
 ]
 
 
@@ -342,7 +351,9 @@ LETTERS_AND_LEARNERS = [
                                   "I'd hoped for rather better than this, to be honest.",
                                   "I have no more nerves for this", "I lose my patience with you",
                                   "It is unbelievable, again the delivery did not come",
-                                  "you people are unbelievable"])
+                                  "you people are unbelievable",
+                                  "Your company keeps sending my late mother letters after I've told you twice she "
+                                  "has died"])
 def test_frustration_markers(say, text):
     assert "frustration" in say(text).triggers
 
@@ -543,6 +554,33 @@ def test_a_negator_inside_a_cue_does_not_negate_its_target():
     assert "leaving" in matcher.scan("I don't want to continue being your customer").hits
     assert "leaving" in matcher.scan("i dont want continue being your customer").hits
     assert "leaving" not in matcher.scan("I never said I don't want to be your customer, I won't leave").hits
+
+
+def test_a_factual_trigger_inside_a_supposition_does_not_count():
+    """A dispute or an incident is something that happened; asked about as a possibility it is a question."""
+    incident = LexiconSpec("incident", factual=True, phrases=("charged twice",),
+                           near=(Near(("someone",), ("my password",), 3),))
+    matcher = PhraseMatcher([incident, LexiconSpec("hypotheticals", phrases=("what happens if", "would i be"))])
+    for text in ["What happens if someone else uses my password?", "Would I be charged twice if I update my card?",
+                 "Would I be, I wonder, charged twice for this?"]:
+        scan = matcher.scan(text)
+        assert "incident" not in scan.hits and "incident" in scan.vetoed, text   # nor may the semantic layer read it
+    for text in ["why would I be charged twice?",                            # a dispute asked why
+                 "what happens if someone has used my password?",            # it happened
+                 "What happens if I dispute it? I was charged twice",        # another sentence
+                 "I was charged twice, would I be refunded?"]:               # the trigger before the supposition
+        assert "incident" in matcher.scan(text).hits, text
+    assert "incident" in PhraseMatcher([replace(incident, factual=False), LexiconSpec(
+        "hypotheticals", phrases=("would i be",))]).scan("Would I be charged twice?").hits
+
+
+@pytest.mark.parametrize("text", ["What happens if someone else uses my password?",
+                                  "What should I do if I ever see a login I don't recognise?",
+                                  "Would I be charged twice if I update my card mid-month?",
+                                  "If I cancel my order today, will I get the refund on my card?"])
+def test_a_question_about_what_would_happen_is_routine(say, text):
+    d = say(text)
+    assert not {"billing", "security"} & set(d.triggers) and d.action == "respond"
 
 
 def test_a_phrase_matches_with_softening_words_left_out():

@@ -89,6 +89,7 @@ class Lexicon(Strict):
     unless: list[str] = []
     not_about: list[str] = []
     negatable: bool = False
+    factual: bool = False
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 

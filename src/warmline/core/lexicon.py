@@ -12,7 +12,11 @@ phrases a lexicon can have:
 - `unless` phrases that, anywhere in the message, cancel the ordinary (not strong) hits;
 - `not_about` phrases that, anywhere in the message, cancel every hit, strong ones too (the message is about
   something else: cancelling a newsletter subscription is not churn);
-- `negatable`: a hit right after a negator ("I don't want to cancel") does not count.
+- `negatable`: a hit right after a negator ("I don't want to cancel") does not count;
+- `factual`: the trigger is something that happened (a charge, a break-in), so a hit inside a supposition does not
+  count: after one of the `hypotheticals` ("what happens if", "would I be", "if I ever") in the same sentence, with
+  no word between that says it did happen ("has", "was", "already"), and not asked "why" ("why would I be
+  charged twice" is a dispute): "what happens if someone else uses my password?" is a question, not an incident.
 
 Unknown tokens are corrected against the lexicon vocabulary (one edit, two for long words) when they are not
 ordinary English words, so "refnud" still reads as "refund" but "changed" never becomes "charged"; a word two
@@ -42,6 +46,10 @@ FILLER = frozenset(
 SOFTENERS = frozenset(
     "actually really just even literally honestly simply genuinely truly possibly please pls plz kindly".split()
 )
+HYPOTHETICALS = "hypotheticals"   # the lexicon of what opens a supposition, for `factual` lexicons
+# between a supposition's opening and the trigger, words that say it did happen ("what if someone has used my card")
+_HAPPENED = frozenset("has have had was were did been already got".split())
+_SENTENCE_ENDS = frozenset(".!?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +74,7 @@ class LexiconSpec:
     negatable: bool = False
     unless: tuple[str, ...] = ()
     not_about: tuple[str, ...] = ()
+    factual: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +84,22 @@ class Hit:
     first: int  # token index
     last: int
     phrase: str
+
+
+def _supposed(normal: NormalText, hit: Hit, supposing: list[tuple[int, int]]) -> bool:
+    """Whether a hit is inside a supposition: after its opening, in the same sentence, with no word from there to
+    the hit's end that says it happened ("what if someone has used my card"), and not asked why ("why would I be
+    charged twice")."""
+    tokens, text, first = normal.tokens, normal.original, hit.first
+    for a, b in supposing:
+        if b >= first or (a > 0 and tokens[a - 1].norm == "why"):
+            continue
+        if any(tokens[i].norm in _HAPPENED for i in range(b + 1, hit.last + 1)):
+            continue
+        if not any(c in _SENTENCE_ENDS for i in range(b + 1, first + 1)
+                   for c in text[tokens[i - 1].end:tokens[i].start]):
+            return True
+    return False
 
 
 @dataclass(slots=True)
@@ -91,7 +116,8 @@ class Scan:
     """What the automaton found in one text, by lexicon, after exceptions and negation."""
     text: NormalText
     hits: dict[str, list[Hit]] = field(default_factory=dict)
-    vetoed: set[str] = field(default_factory=set)  # lexicons cancelled by an `unless` guard, an `except` or a negation
+    vetoed: set[str] = field(default_factory=set)  # lexicons cancelled by an `unless` guard, an `except`, a negation
+                                                   # or a supposition
 
     def first(self, lexicon: str) -> Hit | None:
         found = self.hits.get(lexicon)
@@ -176,8 +202,9 @@ class PhraseMatcher:
         if len(kept) < len(words):   # again without the softeners; a phrase found both ways counts once
             seen = {(lexicon, r.kind, r.first, r.last, r.pair) for lexicon, found in raw.items() for r in found}
             self._match([words[i] for i in kept], kept, raw, seen)
+        supposing = [(r.first, r.last) for r in raw.get(HYPOTHETICALS, ()) if r.kind == "phrase"]
         for lexicon, found in raw.items():
-            hits = self._resolve(self.specs[lexicon], found, normal.tokens, scan.vetoed)
+            hits = self._resolve(self.specs[lexicon], found, normal, scan.vetoed, supposing)
             if hits:
                 scan.hits[lexicon] = hits
         self._alone_hits(scan)
@@ -212,8 +239,9 @@ class PhraseMatcher:
                 if seen is None or (lexicon, kind, a, b, pair) not in seen:
                     raw.setdefault(lexicon, []).append(_Raw(kind, a, b, phrase, pair))
 
-    def _resolve(self, spec: LexiconSpec, found: list[_Raw], tokens: tuple[Token, ...],
-                 vetoed: set[str]) -> list[Hit]:
+    def _resolve(self, spec: LexiconSpec, found: list[_Raw], normal: NormalText, vetoed: set[str],
+                 supposing: list[tuple[int, int]]) -> list[Hit]:
+        tokens = normal.tokens
         excepted = [(r.first, r.last) for r in found if r.kind == "except"]
 
         def kept(r: _Raw, own: frozenset[int] = frozenset()) -> bool:
@@ -247,6 +275,11 @@ class PhraseMatcher:
             if pair is not None:
                 a, b = pair
                 hits.append(Hit(spec.name, near.strong, a.first, b.last, f"{a.phrase} … {b.phrase}"))
+        if spec.factual and supposing and hits:
+            facts = [h for h in hits if not _supposed(normal, h, supposing)]
+            if len(facts) < len(hits):   # the trigger's words in a supposition: nor may the semantic layer read
+                vetoed.add(spec.name)     # the message as the trigger
+            hits = facts
         hits.sort(key=lambda h: h.first)
         return hits
 
