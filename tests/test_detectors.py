@@ -196,6 +196,12 @@ TOPICS = [
     ("billing", "On behalf of my client: the invoice you sent her includes hours that were never worked"),
     ("sales", "My wife runs a small bakery and is looking at your card readers, how much are they?"),
     ("sensitive", "please close my late husband's account, I've got the death certificate"),
+    # reports asked as questions, suppositions of what did happen among them
+    ("human_request", "Do you have actual people working there or is it all bots now?"),
+    ("billing", "Should I be paying £15 more than last month? Nothing changed on my side."),
+    ("billing", "What happens now that you've charged me for a month after I cancelled?"),
+    ("billing", "What if I was overcharged, who do I talk to about getting it back?"),
+    ("security", "What do I do if someone has already used my card details online?"),
 ]
 NOT_TOPICS = [
     ("sales", "got billed $14.99 for a free trial i cancelled on day 2, not cool"),     # a dispute, not a purchase
@@ -353,7 +359,12 @@ LETTERS_AND_LEARNERS = [
                                   "It is unbelievable, again the delivery did not come",
                                   "you people are unbelievable",
                                   "Your company keeps sending my late mother letters after I've told you twice she "
-                                  "has died"])
+                                  "has died",
+                                  "Is anyone actually reading these messages or am I talking to a wall?",
+                                  "Why does nothing ever work with your company?",
+                                  "What is the point of a support chat that can't answer a single question?",
+                                  "How is it acceptable to leave a customer without internet for ten days?",
+                                  "Does anyone there actually care?"])
 def test_frustration_markers(say, text):
     assert "frustration" in say(text).triggers
 
