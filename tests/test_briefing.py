@@ -110,3 +110,17 @@ def test_a_configured_summariser_replaces_the_extractive_one_and_its_failure_doe
         assert "cannot load it" in exc.message
     else:
         raise AssertionError("a bad summariser setting must be refused")
+
+
+def test_an_email_is_quoted_by_its_lines_and_summed_up_past_its_greeting():
+    """The quote around the evidence is the customer's own line; the summary's first sentence reads past a greeting
+    on a line of its own."""
+    from warmline.core.briefing import build
+    from warmline.core.model import Customer, Message
+    email = "Hi team,\nI was charged twice for order 5512.\nThanks, Kim"
+    reasons = [{"rule": "billing-dispute", "trigger": "billing", "evidence": "charged twice", "detail": ""}]
+    b = build("c-1", [Message("customer", email)], [{"turn": 0, "action": "escalate", "triggers": ["billing"],
+                                                      "reasons": reasons}],
+              Customer(name="Kim"), {"queue": "billing"})
+    assert b.intent == "Billing dispute: \u201cI was charged twice for order 5512.\u201d"
+    assert b.summary.startswith("Kim wrote: \u201cHi team, I was charged twice for order 5512.\u201d")

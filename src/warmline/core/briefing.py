@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol, Sequence
 
 from .model import Customer, Message
+from .text import sentences
 
 LABELS = {
     "human_request": "Asked for a person", "billing": "Billing dispute", "amount_over_threshold": "Billing dispute",
@@ -25,7 +26,6 @@ LABELS = {
     "low_confidence": "Bot unsure of its answer", "medium_confidence": "Bot unsure of its answer",
 }
 _URL = re.compile(r"https?://\S+")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def _sentence_with(messages: Sequence[Message], upto: int, evidence: str | None)
     if not evidence:
         return None
     for m in reversed([m for m in messages[:upto + 1] if m.role == "customer"]):
-        for sentence in _SENTENCE.split(m.text.strip()):
+        for sentence in sentences(m.text):
             if evidence.lower() in sentence.lower():
                 return sentence
     return evidence
@@ -172,7 +172,10 @@ def _salient(messages: Sequence[Message], upto: int) -> str | None:
 
 
 def _first_sentence(text: str) -> str:
-    return _SENTENCE.split(text.strip(), maxsplit=1)[0]
+    """The first sentence of the message read as one paragraph: a greeting on a line of its own ("Hi team,") is not
+    what the customer wrote about."""
+    first = sentences(" ".join(text.split()))
+    return first[0] if first else ""
 
 
 def _clip(text: str, limit: int) -> str:

@@ -32,7 +32,7 @@ import ahocorasick
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from .text import NormalText, Token, normalise_phrase, tokenize
+from .text import SENTENCE_BREAK, NormalText, Token, normalise_phrase, tokenize
 
 # scans remembered: bounded in count and length (a scan of 500 characters is about 20 KB: 40 MB at most, a few MB
 # for ordinary chat messages); replay needs a chunk's messages and drafts, a few hundred
@@ -49,7 +49,6 @@ SOFTENERS = frozenset(
 HYPOTHETICALS = "hypotheticals"   # the lexicon of what opens a supposition, for `factual` lexicons
 # between a supposition's opening and the trigger, words that say it did happen ("what if someone has used my card")
 _HAPPENED = frozenset("has have had was were did been already got".split())
-_SENTENCE_ENDS = frozenset(".!?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +95,7 @@ def _supposed(normal: NormalText, hit: Hit, supposing: list[tuple[int, int]]) ->
             continue
         if any(tokens[i].norm in _HAPPENED for i in range(b + 1, hit.last + 1)):
             continue
-        if not any(c in _SENTENCE_ENDS for i in range(b + 1, first + 1)
-                   for c in text[tokens[i - 1].end:tokens[i].start]):
+        if not any(SENTENCE_BREAK.search(text, tokens[i - 1].end, tokens[i].start) for i in range(b + 1, first + 1)):
             return True
     return False
 

@@ -19,6 +19,9 @@ _MENTION = re.compile(r"(?<![\w@.])@\w*[^\W\d]\w*(?:['’]s\b)?")
 _STRETCH = re.compile(r"(\w)\1{2,}")
 _MASK = re.compile(r"[*!$@#]")
 _WORDISH = re.compile(r"[a-z]")
+# where a sentence ends: after . ! ? or … before a space ("$14.99" is no end), and at a line break (chat and email put
+# one thought to a line)
+SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
 
 
 _SUFFIXES = {"nt": "not", "ll": "will", "re": "are", "ve": "have", "m": "am", "d": "would", "s": ""}
@@ -75,6 +78,11 @@ class NormalText:
         """Original text spanning tokens first..last inclusive."""
         start, end = self.tokens[first].start, self.tokens[last].end
         return start, end, self.original[start:end]
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a text, stripped, without empty ones."""
+    return [s.strip() for s in SENTENCE_BREAK.split(text) if s.strip()]
 
 
 def fold(text: str) -> str:

@@ -22,7 +22,6 @@ replay and eval).
 """
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
@@ -32,14 +31,13 @@ import numpy as np
 from ..core.policy import SemanticSpec
 from ..core.signals.semantic import PROBE, WHOLE
 from ..core.signals.sentiment import ANGER
-from ..core.text import without_mentions
+from ..core.text import sentences, without_mentions
 from . import linear, probes, tone
 from .minilm import MAX_TOKENS, MiniLM, ModelUnavailable
 from .provenance import TrainedOn
 
 Scores = Mapping[str, tuple[float, str]]
 PROBE_L2 = 10.0   # fits the exemplars closely: they are curated, and a probe only adds to the similarity rule
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
 ENDING_CHARS = 2_000   # far more than 64 word pieces of words
 _MODEL: MiniLM | None = None
 
@@ -50,7 +48,7 @@ def ending(text: str, pieces: Callable[[str], int]) -> str | None:
     characters are looked at (a hostile message of 10,000 need not be split and counted whole)."""
     if len(text) <= ENDING_CHARS and pieces(text) <= MAX_TOKENS:
         return None
-    chunks = [s.strip() for s in _SENTENCE_END.split(text[-ENDING_CHARS:]) if s.strip()]
+    chunks = sentences(text[-ENDING_CHARS:])
     if pieces(chunks[-1]) > MAX_TOKENS:
         chunks = chunks[-1].split()   # no sentence ends near the end: its last words
     kept, used = [], 2   # [CLS] and [SEP]
