@@ -202,6 +202,7 @@ TOPICS = [
     ("billing", "What happens now that you've charged me for a month after I cancelled?"),
     ("billing", "What if I was overcharged, who do I talk to about getting it back?"),
     ("security", "What do I do if someone has already used my card details online?"),
+    ("sales", "is there someone in sales who can get us a contract signed by Monday"),
 ]
 NOT_TOPICS = [
     ("sales", "got billed $14.99 for a free trial i cancelled on day 2, not cool"),     # a dispute, not a purchase
@@ -364,7 +365,9 @@ LETTERS_AND_LEARNERS = [
                                   "Why does nothing ever work with your company?",
                                   "What is the point of a support chat that can't answer a single question?",
                                   "How is it acceptable to leave a customer without internet for ten days?",
-                                  "Does anyone there actually care?"])
+                                  "Does anyone there actually care?",
+                                  "we're losing customers every minute your system is down, this is a disaster",
+                                  "I can't believe I'm stuck at the airport because of your mistake"])
 def test_frustration_markers(say, text):
     assert "frustration" in say(text).triggers
 
@@ -374,7 +377,8 @@ def test_frustration_markers(say, text):
                                   "damn it, that was quick, thanks so much!",
                                   "can you remind me to put the trash bags out tonight",
                                   "can you explain the charges on a typical bill",
-                                  "the new camera is unbelievable, the photos are so sharp"])
+                                  "the new camera is unbelievable, the photos are so sharp",
+                                  "the flood was a total disaster, can I pause my bill for a month"])
 def test_problem_descriptions_and_joy_are_not_frustration(say, text):
     d = say(text)
     assert "frustration" not in d.triggers and d.action != "escalate"
