@@ -15,8 +15,9 @@ phrases a lexicon can have:
 - `negatable`: a hit right after a negator ("I don't want to cancel") does not count;
 - `factual`: the trigger is something that happened (a charge, a break-in), so a hit inside a supposition does not
   count: after one of the `hypotheticals` ("what happens if", "would I be", "if I ever") in the same sentence, with
-  no word between that says it did happen ("has", "was", "already"), and not asked "why" ("why would I be
-  charged twice" is a dispute): "what happens if someone else uses my password?" is a question, not an incident.
+  no word from there to the hit's end that says it did happen ("has", "was", "already"), and not asked "why" ("why
+  would I be charged twice" is a dispute): "what happens if someone else uses my password?" is a question, not an
+  incident.
 
 Unknown tokens are corrected against the lexicon vocabulary (one edit, two for long words) when they are not
 ordinary English words, so "refnud" still reads as "refund" but "changed" never becomes "charged"; a word two
@@ -88,15 +89,15 @@ class Hit:
 def _supposed(normal: NormalText, hit: Hit, supposing: list[tuple[int, int]]) -> bool:
     """Whether a hit is inside a supposition: after its opening, in the same sentence, with no word from there to
     the hit's end that says it happened ("what if someone has used my card"), and not asked why ("why would I be
-    charged twice")."""
+    charged twice"). The nearest opening decides (a farther one spans the same words and more), so a hostile
+    message of many openings and hits costs a walk back per hit, not every pair."""
     tokens, text, first = normal.tokens, normal.original, hit.first
-    for a, b in supposing:
+    for a, b in reversed(supposing):   # in reading order: nearest first
         if b >= first or (a > 0 and tokens[a - 1].norm == "why"):
             continue
-        if any(tokens[i].norm in _HAPPENED for i in range(b + 1, hit.last + 1)):
-            continue
-        if not any(SENTENCE_BREAK.search(text, tokens[i - 1].end, tokens[i].start) for i in range(b + 1, first + 1)):
-            return True
+        happened = any(tokens[i].norm in _HAPPENED for i in range(b + 1, hit.last + 1))
+        return not happened and not any(SENTENCE_BREAK.search(text, tokens[i - 1].end, tokens[i].start)
+                                        for i in range(b + 1, first + 1))
     return False
 
 
@@ -200,7 +201,7 @@ class PhraseMatcher:
         if len(kept) < len(words):   # again without the softeners; a phrase found both ways counts once
             seen = {(lexicon, r.kind, r.first, r.last, r.pair) for lexicon, found in raw.items() for r in found}
             self._match([words[i] for i in kept], kept, raw, seen)
-        supposing = [(r.first, r.last) for r in raw.get(HYPOTHETICALS, ()) if r.kind == "phrase"]
+        supposing = sorted((r.first, r.last) for r in raw.get(HYPOTHETICALS, ()) if r.kind == "phrase")
         for lexicon, found in raw.items():
             hits = self._resolve(self.specs[lexicon], found, normal, scan.vetoed, supposing)
             if hits:
