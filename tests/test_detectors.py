@@ -203,6 +203,9 @@ TOPICS = [
     ("billing", "What if I was overcharged, who do I talk to about getting it back?"),
     ("security", "What do I do if someone has already used my card details online?"),
     ("sales", "is there someone in sales who can get us a contract signed by Monday"),
+    # tenants and their letting agent
+    ("churn", "after how you handled the damp, we're leaving as soon as we can"),
+    ("sales", "can I book a viewing for the commercial unit on the high street?"),
 ]
 NOT_TOPICS = [
     ("sales", "got billed $14.99 for a free trial i cancelled on day 2, not cool"),     # a dispute, not a purchase
@@ -274,6 +277,7 @@ NOT_TOPICS = [
     ("sales", "are there special conditions for returning a sale item?"),
     ("legal", "How do I set up power of attorney access on my mother's account?"),
     ("sensitive", "my phone has died, how do I get my chats back"),
+    ("sales", "where can I find a copy of my tenancy agreement?"),
 ]
 
 
@@ -367,7 +371,8 @@ LETTERS_AND_LEARNERS = [
                                   "How is it acceptable to leave a customer without internet for ten days?",
                                   "Does anyone there actually care?",
                                   "we're losing customers every minute your system is down, this is a disaster",
-                                  "I can't believe I'm stuck at the airport because of your mistake"])
+                                  "I can't believe I'm stuck at the airport because of your mistake",
+                                  "how hard is it to fix a front door lock? it's been a month"])
 def test_frustration_markers(say, text):
     assert "frustration" in say(text).triggers
 
@@ -378,7 +383,8 @@ def test_frustration_markers(say, text):
                                   "can you remind me to put the trash bags out tonight",
                                   "can you explain the charges on a typical bill",
                                   "the new camera is unbelievable, the photos are so sharp",
-                                  "the flood was a total disaster, can I pause my bill for a month"])
+                                  "the flood was a total disaster, can I pause my bill for a month",
+                                  "how hard is it to set up the app on a new phone?"])
 def test_problem_descriptions_and_joy_are_not_frustration(say, text):
     d = say(text)
     assert "frustration" not in d.triggers and d.action != "escalate"
