@@ -206,6 +206,7 @@ TOPICS = [
     # tenants and their letting agent
     ("churn", "after how you handled the damp, we're leaving as soon as we can"),
     ("sales", "can I book a viewing for the commercial unit on the high street?"),
+    ("human_request", "i want to spaek with a manger"),   # typed on a phone: a manger is a word, so not corrected
 ]
 NOT_TOPICS = [
     ("sales", "got billed $14.99 for a free trial i cancelled on day 2, not cool"),     # a dispute, not a purchase
