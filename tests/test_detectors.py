@@ -415,6 +415,12 @@ def test_mentions_make_no_words_and_emoji_are_words():
     assert without_mentions("call me back @11:30 please") == "call me back @11:30 please"   # a time, not a handle
 
 
+def test_sentences_end_at_a_stop_before_a_space_and_at_a_line_break():
+    from warmline.core.text import sentences
+    assert sentences("It cost $14.99 a month. Then I was charged twice\nThanks… Kim  ") == [
+        "It cost $14.99 a month.", "Then I was charged twice", "Thanks…", "Kim"]
+
+
 def test_an_address_does_not_stop_a_one_word_request(say):
     assert say("@AcmeHelp agent 😡").action == "escalate"
 
