@@ -207,6 +207,12 @@ TOPICS = [
     ("churn", "after how you handled the damp, we're leaving as soon as we can"),
     ("sales", "can I book a viewing for the commercial unit on the high street?"),
     ("human_request", "i want to spaek with a manger"),   # typed on a phone: a manger is a word, so not corrected
+    # a crypto exchange's customers
+    ("churn", "I'm moving my crypto to another exchange, how do I shut my account down"),
+    ("churn", "how do I transfer everything out and end my relationship with you"),
+    ("sales", "we're a fund looking for an institutional account, who can we talk to?"),
+    ("human_request", "we're a fund looking for an institutional account, who can we talk to?"),
+    ("human_request", "I want a call with an account manager about my frozen funds"),
 ]
 NOT_TOPICS = [
     ("sales", "got billed $14.99 for a free trial i cancelled on day 2, not cool"),     # a dispute, not a purchase
@@ -279,6 +285,7 @@ NOT_TOPICS = [
     ("legal", "How do I set up power of attorney access on my mother's account?"),
     ("sensitive", "my phone has died, how do I get my chats back"),
     ("sales", "where can I find a copy of my tenancy agreement?"),
+    ("sales", "I'm leaving for a platform with lower fees, what's the process"),
 ]
 
 
@@ -373,7 +380,8 @@ LETTERS_AND_LEARNERS = [
                                   "Does anyone there actually care?",
                                   "we're losing customers every minute your system is down, this is a disaster",
                                   "I can't believe I'm stuck at the airport because of your mistake",
-                                  "how hard is it to fix a front door lock? it's been a month"])
+                                  "how hard is it to fix a front door lock? it's been a month",
+                                  "you people are clueless, three tickets and no answer"])
 def test_frustration_markers(say, text):
     assert "frustration" in say(text).triggers
 
