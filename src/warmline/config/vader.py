@@ -55,13 +55,13 @@ _IMPOSING = {"pain", "nuisance", "pest", "bother"}
 def _pardon_for_asking(words, i: int) -> bool:
     """"I hate to bother you", "sorry to be a pain": courtesy before a request, no feeling about us."""
     word = str(words[i]).lower().strip(_BREAKS)
-    before = [str(w).lower() for w in words[max(0, i - 3):i]]
     if word == "hate":
         return i + 2 < len(words) and str(words[i + 1]).lower() == "to" and \
             str(words[i + 2]).lower().strip(_BREAKS) in _ASKING
-    if word in _ASKING and before[-1:] == ["to"]:
-        return True
-    return word in _IMPOSING and before == ["to", "be", "a"]
+    if word not in _ASKING and word not in _IMPOSING:   # nearly every word: no look back
+        return False
+    before = [str(w).lower() for w in words[max(0, i - 3):i]]
+    return (word in _ASKING and before[-1:] == ["to"]) or (word in _IMPOSING and before == ["to", "be", "a"])
 
 
 class _Words(list):
