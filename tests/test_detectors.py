@@ -213,6 +213,17 @@ TOPICS = [
     ("sales", "we're a fund looking for an institutional account, who can we talk to?"),
     ("human_request", "we're a fund looking for an institutional account, who can we talk to?"),
     ("human_request", "I want a call with an account manager about my frozen funds"),
+    # said by what the customer does not want or did not do
+    ("billing", "I never authorised this £49 payment"),
+    ("security", "not me who added that new device, please lock it"),
+    ("churn", "I don't want this subscription anymore, please end it"),
+    ("churn", "no point keeping the membership if I never use it, cancel it please"),
+    ("churn", "I'm not going to keep paying for something that doesn't work, cancel"),
+    ("sales", "not a personal account, we want a business contract with invoicing"),
+    # on someone else's word
+    ("billing", "my bank flagged a payment to you that I don't recognise, £62.40"),
+    ("security", "IT flagged that my work account signed in from two countries at once"),
+    ("churn", "my kids have moved out so we won't be needing the family plan, cancel it please"),
 ]
 NOT_TOPICS = [
     ("sales", "got billed $14.99 for a free trial i cancelled on day 2, not cool"),     # a dispute, not a purchase
@@ -286,6 +297,11 @@ NOT_TOPICS = [
     ("sensitive", "my phone has died, how do I get my chats back"),
     ("sales", "where can I find a copy of my tenancy agreement?"),
     ("sales", "I'm leaving for a platform with lower fees, what's the process"),
+    ("account_access", "I never got round to setting up two-factor, where do I turn it on"),
+    ("sales", "how do I see what's in my current plan?"),
+    ("legal", "our legal team asked where your data centres are"),
+    ("sales", "the sales team at my company uses your app daily, how do I give them edit rights?"),
+    ("sales", "a friend recommended you, how do I sign up for the free plan?"),
 ]
 
 
@@ -381,7 +397,15 @@ LETTERS_AND_LEARNERS = [
                                   "we're losing customers every minute your system is down, this is a disaster",
                                   "I can't believe I'm stuck at the airport because of your mistake",
                                   "how hard is it to fix a front door lock? it's been a month",
-                                  "you people are clueless, three tickets and no answer"])
+                                  "you people are clueless, three tickets and no answer",
+                                  # in denials
+                                  "I'm not asking again, this is the last time",
+                                  "none of your suggestions have helped, not one",
+                                  "don't tell me to restart it again, I've done it ten times",
+                                  # others' verdicts, reported
+                                  "my colleagues have given up on your support, and so have I",
+                                  "my friend warned me about you, I should have listened",
+                                  "your engineer told my wife he'd come back on Tuesday, he never did, again"])
 def test_frustration_markers(say, text):
     assert "frustration" in say(text).triggers
 
@@ -608,6 +632,36 @@ def test_a_factual_trigger_inside_a_supposition_does_not_count():
         assert "incident" in matcher.scan(text).hits, text
     assert "incident" in PhraseMatcher([replace(incident, factual=False), LexiconSpec(
         "hypotheticals", phrases=("would i be",))]).scan("Would I be charged twice?").hits
+
+
+def test_a_deniable_trigger_right_after_a_denial_does_not_count():
+    """"I don't need a human": the customer says what they do not want; a negation elsewhere, or a denial farther
+    off or in another clause, leaves the trigger standing."""
+    person = LexiconSpec("person", deniable=True, phrases=("need a human", "a human", "refund"),
+                         near=(Near(("problem",), ("bill",), 3),))
+    matcher = PhraseMatcher([person, LexiconSpec("denials", phrases=("do not need", "no need for",
+                                                                      "do not have a problem with"))])
+    for text in ["I don't need a human, just your opening hours",      # the hit begins inside the denial
+                 "no need for a refund, when does it ship?",            # one word after it
+                 "I don't have a problem with the bill, I need a copy"]:  # a near pair's cue inside it
+        scan = matcher.scan(text)
+        assert "person" not in scan.hits and "person" in scan.vetoed, text   # nor may the semantic layer read it
+    for text in ["I don't need another link, I need a human",           # another clause
+                 "I don't need much, only my refund",                   # farther than a word
+                 "I never got a refund"]:                               # a negation is no denial
+        assert "person" in matcher.scan(text).hits, text
+    assert "person" in PhraseMatcher([replace(person, deniable=False), LexiconSpec(
+        "denials", phrases=("do not need",))]).scan("I don't need a human").hits
+
+
+@pytest.mark.parametrize("text", ["I don't need a human, just tell me your opening hours",
+                                  "no need for a refund, I just want to know when my order ships",
+                                  "I don't have a problem with the bill, I just need a copy of it",
+                                  "I'm not looking to upgrade, what does my plan include?",
+                                  "no one has hacked me, I just forgot my password, how do I reset it"])
+def test_a_trigger_the_customer_denies_is_routine(say, text):
+    d = say(text)
+    assert not {"human_request", "billing", "sales", "security"} & set(d.triggers) and d.action == "respond"
 
 
 @pytest.mark.parametrize("text", ["What happens if someone else uses my password?",

@@ -445,7 +445,8 @@ def _matcher(policy: schema.Policy, only: frozenset[str] | None = None) -> Phras
     specs = [LexiconSpec(name, tuple(lex.phrases), tuple(lex.strong), tuple(lex.except_),
                          tuple(Near(tuple(n.cues), tuple(n.targets), n.window, n.strong, n.either_order)
                                for n in lex.near),
-                         tuple(lex.alone), lex.negatable, tuple(lex.unless), tuple(lex.not_about), lex.factual)
+                         tuple(lex.alone), lex.negatable, tuple(lex.unless), tuple(lex.not_about), lex.factual,
+                         lex.deniable)
              for name, lex in policy.lexicons.items() if (only is None or name in only) and name != KNOWN_WORDS]
     negators = policy.lexicons["negators"].phrases if "negators" in policy.lexicons else ["not", "never", "no"]
     masked = policy.lexicons["profanity"].phrases if "profanity" in policy.lexicons else []

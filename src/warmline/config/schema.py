@@ -90,6 +90,7 @@ class Lexicon(Strict):
     not_about: list[str] = []
     negatable: bool = False
     factual: bool = False
+    deniable: bool = False
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 

@@ -17,7 +17,11 @@ phrases a lexicon can have:
   count: after one of the `hypotheticals` ("what happens if", "would I be", "if I ever") in the same sentence, with
   no word from there to the hit's end that says it did happen ("has", "was", "already"), and not asked "why" ("why
   would I be charged twice" is a dispute): "what happens if someone else uses my password?" is a question, not an
-  incident.
+  incident;
+- `deniable`: a hit right after one of the `denials` ("I don't need a human", "no need for a refund", "I have no
+  problem with the bill"), in the same clause and at most a word apart, does not count, nor may the semantic layer
+  read the message as that trigger. Narrower than `negatable`, because in these lexicons a negation is often the
+  trigger itself ("I never authorised this", "nobody has answered me").
 
 Unknown tokens are corrected against the lexicon vocabulary (one edit, two for long words) when they are not
 ordinary English words, so "refnud" still reads as "refund" but "changed" never becomes "charged"; a word two
@@ -48,6 +52,7 @@ SOFTENERS = frozenset(
     "actually really just even literally honestly simply genuinely truly possibly please pls plz kindly".split()
 )
 HYPOTHETICALS = "hypotheticals"   # the lexicon of what opens a supposition, for `factual` lexicons
+DENIALS = "denials"               # the lexicon of what says the customer does not want or need it, for `deniable` ones
 # between a supposition's opening and the trigger, words that say it did happen ("what if someone has used my card")
 _HAPPENED = frozenset("has have had was were did been already got".split())
 
@@ -75,6 +80,7 @@ class LexiconSpec:
     unless: tuple[str, ...] = ()
     not_about: tuple[str, ...] = ()
     factual: bool = False
+    deniable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +105,14 @@ def _supposed(normal: NormalText, hit: Hit, supposing: list[tuple[int, int]]) ->
         return not happened and not any(SENTENCE_BREAK.search(text, tokens[i - 1].end, tokens[i].start)
                                         for i in range(b + 1, first + 1))
     return False
+
+
+def _denied(tokens: tuple[Token, ...], hit: Hit, denying: list[tuple[int, int]]) -> bool:
+    """Whether a hit begins inside a denial or at most one word after it, in the same clause: "I don't need a
+    human", "no need for a refund", "I don't have a problem with the bill"."""
+    first = hit.first
+    return any(a <= first <= b + 2 and not any(tokens[i].clause_start for i in range(b + 1, first + 1))
+               for a, b in denying)
 
 
 @dataclass(slots=True)
@@ -202,8 +216,9 @@ class PhraseMatcher:
             seen = {(lexicon, r.kind, r.first, r.last, r.pair) for lexicon, found in raw.items() for r in found}
             self._match([words[i] for i in kept], kept, raw, seen)
         supposing = sorted((r.first, r.last) for r in raw.get(HYPOTHETICALS, ()) if r.kind == "phrase")
+        denying = [(r.first, r.last) for r in raw.get(DENIALS, ()) if r.kind == "phrase"]
         for lexicon, found in raw.items():
-            hits = self._resolve(self.specs[lexicon], found, normal, scan.vetoed, supposing)
+            hits = self._resolve(self.specs[lexicon], found, normal, scan.vetoed, supposing, denying)
             if hits:
                 scan.hits[lexicon] = hits
         self._alone_hits(scan)
@@ -239,7 +254,7 @@ class PhraseMatcher:
                     raw.setdefault(lexicon, []).append(_Raw(kind, a, b, phrase, pair))
 
     def _resolve(self, spec: LexiconSpec, found: list[_Raw], normal: NormalText, vetoed: set[str],
-                 supposing: list[tuple[int, int]]) -> list[Hit]:
+                 supposing: list[tuple[int, int]], denying: list[tuple[int, int]]) -> list[Hit]:
         tokens = normal.tokens
         excepted = [(r.first, r.last) for r in found if r.kind == "except"]
 
@@ -279,6 +294,11 @@ class PhraseMatcher:
             if len(facts) < len(hits):   # the trigger's words in a supposition: nor may the semantic layer read
                 vetoed.add(spec.name)     # the message as the trigger
             hits = facts
+        if spec.deniable and denying and hits:
+            wanted = [h for h in hits if not _denied(tokens, h, denying)]
+            if len(wanted) < len(hits):   # "I don't need a human": nor may the semantic layer read it as a request
+                vetoed.add(spec.name)
+            hits = wanted
         hits.sort(key=lambda h: h.first)
         return hits
 
