@@ -224,6 +224,11 @@ TOPICS = [
     ("billing", "my bank flagged a payment to you that I don't recognise, £62.40"),
     ("security", "IT flagged that my work account signed in from two countries at once"),
     ("churn", "my kids have moved out so we won't be needing the family plan, cancel it please"),
+    # a voice bot's transcripts: hesitations in and around the words
+    ("human_request", "uh operator"),
+    ("churn", "i want to um cancel my subscription"),
+    ("sales", "uh do you do discounts for seniors or veterans"),
+    ("sales", "is there a bundle if i get tv and internet together"),
 ]
 NOT_TOPICS = [
     ("sales", "got billed $14.99 for a free trial i cancelled on day 2, not cool"),     # a dispute, not a purchase
@@ -405,7 +410,12 @@ LETTERS_AND_LEARNERS = [
                                   # others' verdicts, reported
                                   "my colleagues have given up on your support, and so have I",
                                   "my friend warned me about you, I should have listened",
-                                  "your engineer told my wife he'd come back on Tuesday, he never did, again"])
+                                  "your engineer told my wife he'd come back on Tuesday, he never did, again",
+                                  # a voice bot's transcripts
+                                  "i already told the last person all of this why do i have to repeat it",
+                                  "your system keeps hanging up on me",
+                                  "every month it's something new with you guys",
+                                  "what's the point of this chat if you can't answer anything"])
 def test_frustration_markers(say, text):
     assert "frustration" in say(text).triggers
 

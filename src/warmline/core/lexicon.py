@@ -42,15 +42,17 @@ from .text import SENTENCE_BREAK, NormalText, Token, normalise_phrase, tokenize
 # scans remembered: bounded in count and length (a scan of 500 characters is about 20 KB: 40 MB at most, a few MB
 # for ordinary chat messages); replay needs a chunk's messages and drafts, a few hundred
 MEMO_SIZE, MEMO_MAX_CHARS = 2048, 500
+HESITATIONS = frozenset("uh uhh um umm er erm hmm".split())   # a voice bot's transcripts: "uh operator"
 FILLER = frozenset(
     "please pls plz now i a an the to me with can could you u want need id like just get give talk speak "
     "chat hi hello hey yes ok okay need my im let connect".split()
-)
+) | HESITATIONS
 # words that only soften or stress what they stand in ("who can I actually speak to", "I can't even log in",
-# "cancel it please"): a phrase matches with them left out too
+# "cancel it please") or a speaker's hesitation ("how do i um end my contract"): a phrase matches with them left
+# out too
 SOFTENERS = frozenset(
     "actually really just even literally honestly simply genuinely truly possibly please pls plz kindly".split()
-)
+) | HESITATIONS
 HYPOTHETICALS = "hypotheticals"   # the lexicon of what opens a supposition, for `factual` lexicons
 DENIALS = "denials"               # the lexicon of what says the customer does not want or need it, for `deniable` ones
 # between a supposition's opening and the trigger, words that say it did happen ("what if someone has used my card")

@@ -6,7 +6,8 @@ of the published model, so a tampered or truncated file is refused rather than s
 
 The forward pass is the BERT encoder (6 layers, 384 dimensions, 12 heads) followed by mean pooling over tokens
 and L2 normalisation, as sentence-transformers computes this model's embeddings (GELU in its tanh form: see
-`_gelu`).
+`_gelu`). The encoder runs in onnxruntime when it is installed (`onnx_graph`: the same arithmetic, about three
+times as fast for one message), in numpy otherwise; `backend` names the one in use.
 """
 from __future__ import annotations
 
@@ -180,10 +181,16 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float 
     return x
 
 
-class MiniLM:
-    """Sentence embeddings (384 floats, unit length) for batches of texts."""
+BACKENDS = ("auto", "onnxruntime", "numpy")
 
-    def __init__(self, path: Path | None = None, check_hash: bool = True):
+
+class MiniLM:
+    """Sentence embeddings (384 floats, unit length) for batches of texts. `backend`: "auto" (onnxruntime when
+    installed, else numpy), "onnxruntime" (refused with ModelUnavailable when it is not installed) or "numpy"."""
+
+    def __init__(self, path: Path | None = None, check_hash: bool = True, backend: str = "auto"):
+        if backend not in BACKENDS:
+            raise ValueError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
         path = path or model_dir()
         if check_hash:
             verify(path)
@@ -196,6 +203,7 @@ class MiniLM:
         self.word = w["embeddings.word_embeddings.weight"]
         self.position = w["embeddings.position_embeddings.weight"]
         self.token_type = w["embeddings.token_type_embeddings.weight"][0]
+        self.dim = self.word.shape[1]
         self.embed_ln = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
         self.blocks = []
         for i in range(self.layers):
@@ -210,13 +218,27 @@ class MiniLM:
                 w[p + "output.dense.weight"].T.copy(), w[p + "output.dense.bias"],
                 (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
             ))
+        self.backend, self._encoder = "numpy", None
+        if backend != "numpy":
+            try:
+                from .onnx_graph import Encoder
+            except ImportError as exc:
+                if backend == "onnxruntime":
+                    raise ModelUnavailable(f"onnxruntime is not installed ({exc})") from exc
+            else:
+                self.backend, self._encoder = "onnxruntime", Encoder(self)
 
     def embed(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.word.shape[1]), dtype=np.float32)
-        encoded = [self.tokenizer.encode(t) for t in texts]
-        order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))  # similar lengths pad less
-        out = np.zeros((len(texts), self.word.shape[1]), dtype=np.float32)
+        return self.embed_pieces([self.tokenizer.encode(t) for t in texts], batch_size)
+
+    def embed_pieces(self, encoded: list[list[int]], batch_size: int = 16) -> np.ndarray:
+        """Embeddings of texts already split into word pieces (`WordPiece.encode`, [CLS] first, [SEP] last); a
+        longer one is cut to MAX_TOKENS as `encode` cuts it."""
+        if not encoded:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        encoded = [ids if len(ids) <= MAX_TOKENS else ids[:MAX_TOKENS - 1] + ids[-1:] for ids in encoded]
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))  # similar lengths pad less
+        out = np.zeros((len(encoded), self.dim), dtype=np.float32)
         for start in range(0, len(order), batch_size):
             chunk = order[start:start + batch_size]
             out[chunk] = self._forward([encoded[i] for i in chunk])
@@ -229,13 +251,19 @@ class MiniLM:
         for row, tokens in enumerate(batch):
             ids[row, :len(tokens)] = tokens
             mask[row, :len(tokens)] = 1.0
+        padding = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+        x = (self._encode if self._encoder is None else self._encoder)(ids, padding)
+        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    def _encode(self, ids: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        """The encoder in numpy: (batch, tokens) ids and the padding's bias -> (batch, tokens, features)."""
         b, n = ids.shape
-        d = self.word.shape[1]
+        d = self.dim
         h, hd = self.heads, d // self.heads
         # dense layers run on (tokens, features) matrices: one GEMM each instead of one per batch row
-        x = (self.word[ids] + self.position[:length] + self.token_type).reshape(b * n, d)
+        x = (self.word[ids] + self.position[:n] + self.token_type).reshape(b * n, d)
         x = _layer_norm(x, *self.embed_ln, self.eps)
-        bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
         for qkv, qkv_b, wo, bo, ln1, wi, bi, wo2, bo2, ln2 in self.blocks:
             q, k, v = np.split((x @ qkv + qkv_b).reshape(b, n, 3 * d), 3, axis=-1)
             q = q.reshape(b, n, h, hd).transpose(0, 2, 1, 3)
@@ -248,6 +276,4 @@ class MiniLM:
             context = (probs @ v).transpose(0, 2, 1, 3).reshape(b * n, d)
             x = _layer_norm(x + context @ wo + bo, *ln1, self.eps)
             x = _layer_norm(x + _gelu(x @ wi + bi) @ wo2 + bo2, *ln2, self.eps)
-        x = x.reshape(b, n, d)
-        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
-        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return x.reshape(b, n, d)

@@ -99,8 +99,12 @@ class SemanticScorer:
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             readings = [without_mentions(t) for t in missing]   # "@AcmeHelp" is no content
-            ends = [ending(r, self._pieces) for r in readings]
-            embeddings = self.model.embed(readings + [e for e in ends if e])
+            # each message split into word pieces once: the count decides whether its end is read apart, and the
+            # same pieces, cut to the model's limit, are what it embeds
+            pieces = [self._split(r) for r in readings]
+            counted = dict(zip(readings, map(len, pieces)))
+            ends = [ending(r, lambda text: counted.get(text) or self._pieces(text)) for r in readings]
+            embeddings = self.model.embed_pieces(pieces + [self.model.tokenizer.encode(e) for e in ends if e])
             angry = self.tone.probability(embeddings[:len(missing)]) if self.tone is not None else None
             probes = (linear.probability(embeddings, self.probe_weights, self.probe_bias)
                       if self.probe_weights is not None else None)
@@ -120,9 +124,13 @@ class SemanticScorer:
                 self._remember(text, scores)
         return [found[t] for t in texts]
 
+    def _split(self, text: str) -> list[int]:
+        """The text's word pieces, up to ten times as many as the model reads (enough to count them)."""
+        return self.model.tokenizer.encode(text, max_tokens=10 * MAX_TOKENS)
+
     def _pieces(self, text: str) -> int:
         """How many word pieces the model would read of the text, were there no limit."""
-        return len(self.model.tokenizer.encode(text, max_tokens=10 * MAX_TOKENS))
+        return len(self._split(text))
 
     def _by_trigger(self, row: np.ndarray) -> Scores:
         out = {}
@@ -148,7 +156,7 @@ def load_scorer(spec: SemanticSpec) -> tuple[SemanticScorer | None, str]:
     except linear.ModelFileError as exc:
         return None, f"off: {exc}"
     tone_status = "off" if scorer.tone is None else "built-in" if spec.tone_model == "builtin" else spec.tone_model
-    return scorer, (f"on: all-MiniLM-L6-v2 (numpy), weights verified; tone model {tone_status}; "
+    return scorer, (f"on: all-MiniLM-L6-v2 ({scorer.model.backend}), weights verified; tone model {tone_status}; "
                     f"probes: {_probes_status(scorer, spec.probe_model)}")
 
 
