@@ -677,7 +677,9 @@ def test_a_trigger_the_customer_denies_is_routine(say, text):
 @pytest.mark.parametrize("text", ["What happens if someone else uses my password?",
                                   "What should I do if I ever see a login I don't recognise?",
                                   "Would I be charged twice if I update my card mid-month?",
-                                  "If I cancel my order today, will I get the refund on my card?"])
+                                  "If I cancel my order today, will I get the refund on my card?",
+                                  # an opening that ends in the trigger's first word
+                                  "will i get charged extra if i use my card while in italy"])
 def test_a_question_about_what_would_happen_is_routine(say, text):
     d = say(text)
     assert not {"billing", "security"} & set(d.triggers) and d.action == "respond"
