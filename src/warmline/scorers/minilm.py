@@ -184,29 +184,21 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float 
 BACKENDS = ("auto", "onnxruntime", "numpy")
 
 
-class MiniLM:
-    """Sentence embeddings (384 floats, unit length) for batches of texts. `backend`: "auto" (onnxruntime when
-    installed, else numpy), "onnxruntime" (refused with ModelUnavailable when it is not installed) or "numpy"."""
+class NumpyEncoder:
+    """The BERT encoder's weights, laid out for numpy, and the encoder itself: (batch, tokens) word-piece ids and
+    the padding's bias (0 for a token, -1e9 for padding) -> (batch, tokens, features). `onnx_graph.Encoder` builds
+    its graph from these weights and is called the same way."""
 
-    def __init__(self, path: Path | None = None, check_hash: bool = True, backend: str = "auto"):
-        if backend not in BACKENDS:
-            raise ValueError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
-        path = path or model_dir()
-        if check_hash:
-            verify(path)
-        config = json.loads((path / "config.json").read_text())
+    def __init__(self, w: dict[str, np.ndarray], config: dict):
         self.heads = config["num_attention_heads"]
-        self.layers = config["num_hidden_layers"]
         self.eps = config["layer_norm_eps"]
-        w = read_safetensors(path / "model.safetensors")
-        self.tokenizer = WordPiece(path / "vocab.txt")
         self.word = w["embeddings.word_embeddings.weight"]
         self.position = w["embeddings.position_embeddings.weight"]
         self.token_type = w["embeddings.token_type_embeddings.weight"][0]
         self.dim = self.word.shape[1]
         self.embed_ln = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
         self.blocks = []
-        for i in range(self.layers):
+        for i in range(config["num_hidden_layers"]):
             p = f"encoder.layer.{i}."
             qkv = np.concatenate([w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")]).T.copy()
             qkv_b = np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
@@ -218,7 +210,45 @@ class MiniLM:
                 w[p + "output.dense.weight"].T.copy(), w[p + "output.dense.bias"],
                 (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
             ))
-        self.backend, self._encoder = "numpy", None
+
+    def __call__(self, ids: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        b, n = ids.shape
+        d = self.dim
+        h, hd = self.heads, d // self.heads
+        # dense layers run on (tokens, features) matrices: one GEMM each instead of one per batch row
+        x = (self.word[ids] + self.position[:n] + self.token_type).reshape(b * n, d)
+        x = _layer_norm(x, *self.embed_ln, self.eps)
+        for qkv, qkv_b, wo, bo, ln1, wi, bi, wo2, bo2, ln2 in self.blocks:
+            q, k, v = np.split((x @ qkv + qkv_b).reshape(b, n, 3 * d), 3, axis=-1)
+            q = q.reshape(b, n, h, hd).transpose(0, 2, 1, 3)
+            k = k.reshape(b, n, h, hd).transpose(0, 2, 3, 1)
+            v = v.reshape(b, n, h, hd).transpose(0, 2, 1, 3)
+            scores = (q @ k) * np.float32(1.0 / np.sqrt(hd)) + bias
+            scores -= scores.max(-1, keepdims=True)
+            probs = np.exp(scores)
+            probs /= probs.sum(-1, keepdims=True)
+            context = (probs @ v).transpose(0, 2, 1, 3).reshape(b * n, d)
+            x = _layer_norm(x + context @ wo + bo, *ln1, self.eps)
+            x = _layer_norm(x + _gelu(x @ wi + bi) @ wo2 + bo2, *ln2, self.eps)
+        return x.reshape(b, n, d)
+
+
+class MiniLM:
+    """Sentence embeddings (384 floats, unit length) for batches of texts. `backend`: "auto" (onnxruntime when
+    installed, else numpy), "onnxruntime" (refused with ModelUnavailable when it is not installed) or "numpy".
+    With onnxruntime the numpy weights are dropped once its graph is built (onnxruntime keeps its own copy)."""
+
+    def __init__(self, path: Path | None = None, check_hash: bool = True, backend: str = "auto"):
+        if backend not in BACKENDS:
+            raise ValueError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
+        path = path or model_dir()
+        if check_hash:
+            verify(path)
+        self.tokenizer = WordPiece(path / "vocab.txt")
+        weights = NumpyEncoder(read_safetensors(path / "model.safetensors"),
+                               json.loads((path / "config.json").read_text()))
+        self.dim = weights.dim
+        self.backend, self._encoder = "numpy", weights
         if backend != "numpy":
             try:
                 from .onnx_graph import Encoder
@@ -226,7 +256,7 @@ class MiniLM:
                 if backend == "onnxruntime":
                     raise ModelUnavailable(f"onnxruntime is not installed ({exc})") from exc
             else:
-                self.backend, self._encoder = "onnxruntime", Encoder(self)
+                self.backend, self._encoder = "onnxruntime", Encoder(weights)
 
     def embed(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
         return self.embed_pieces([self.tokenizer.encode(t) for t in texts], batch_size)
@@ -252,28 +282,6 @@ class MiniLM:
             ids[row, :len(tokens)] = tokens
             mask[row, :len(tokens)] = 1.0
         padding = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
-        x = (self._encode if self._encoder is None else self._encoder)(ids, padding)
+        x = self._encoder(ids, padding)
         pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-
-    def _encode(self, ids: np.ndarray, bias: np.ndarray) -> np.ndarray:
-        """The encoder in numpy: (batch, tokens) ids and the padding's bias -> (batch, tokens, features)."""
-        b, n = ids.shape
-        d = self.dim
-        h, hd = self.heads, d // self.heads
-        # dense layers run on (tokens, features) matrices: one GEMM each instead of one per batch row
-        x = (self.word[ids] + self.position[:n] + self.token_type).reshape(b * n, d)
-        x = _layer_norm(x, *self.embed_ln, self.eps)
-        for qkv, qkv_b, wo, bo, ln1, wi, bi, wo2, bo2, ln2 in self.blocks:
-            q, k, v = np.split((x @ qkv + qkv_b).reshape(b, n, 3 * d), 3, axis=-1)
-            q = q.reshape(b, n, h, hd).transpose(0, 2, 1, 3)
-            k = k.reshape(b, n, h, hd).transpose(0, 2, 3, 1)
-            v = v.reshape(b, n, h, hd).transpose(0, 2, 1, 3)
-            scores = (q @ k) * np.float32(1.0 / np.sqrt(hd)) + bias
-            scores -= scores.max(-1, keepdims=True)
-            probs = np.exp(scores)
-            probs /= probs.sum(-1, keepdims=True)
-            context = (probs @ v).transpose(0, 2, 1, 3).reshape(b * n, d)
-            x = _layer_norm(x + context @ wo + bo, *ln1, self.eps)
-            x = _layer_norm(x + _gelu(x @ wi + bi) @ wo2 + bo2, *ln2, self.eps)
-        return x.reshape(b, n, d)

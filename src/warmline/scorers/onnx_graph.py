@@ -16,7 +16,7 @@ import onnxruntime
 from onnx import TensorProto, helper, numpy_helper
 
 if TYPE_CHECKING:
-    from .minilm import MiniLM
+    from .minilm import NumpyEncoder
 
 OPSET = 20   # LayerNormalization (17) and Gelu with approximate="tanh" (20)
 
@@ -45,21 +45,21 @@ class _Graph:
                        axis=-1, epsilon=eps)
 
 
-def encoder_model(model: MiniLM) -> onnx.ModelProto:
+def encoder_model(weights: NumpyEncoder) -> onnx.ModelProto:
     """Inputs: `ids` (batch, tokens) word-piece ids, `positions` (tokens) 0..n-1, `padding` (batch, 1, 1, tokens)
     0 for a token and -1e9 for padding. Output: `hidden` (batch, tokens, 384), before pooling."""
-    d = model.dim
-    heads, size = model.heads, model.dim // model.heads
+    d = weights.dim
+    heads, size = weights.heads, weights.dim // weights.heads
     g = _Graph()
     g.weight("heads_shape", np.array([0, 0, heads, size], dtype=np.int64))
     g.weight("features_shape", np.array([0, 0, d], dtype=np.int64))
     g.weight("qkv_split", np.array([d, d, d], dtype=np.int64))
     g.weight("scale", np.array(1.0 / np.sqrt(size), dtype=np.float32))
-    x = g.op("Gather", [g.weight("word", model.word), "ids"])
-    x = g.op("Add", [x, g.op("Gather", [g.weight("position", model.position), "positions"])])
-    x = g.op("Add", [x, g.weight("token_type", model.token_type)])
-    x = g.layer_norm(x, "embeddings", model.embed_ln, model.eps)
-    for i, (qkv, qkv_b, wo, bo, ln1, wi, bi, wo2, bo2, ln2) in enumerate(model.blocks):
+    x = g.op("Gather", [g.weight("word", weights.word), "ids"])
+    x = g.op("Add", [x, g.op("Gather", [g.weight("position", weights.position), "positions"])])
+    x = g.op("Add", [x, g.weight("token_type", weights.token_type)])
+    x = g.layer_norm(x, "embeddings", weights.embed_ln, weights.eps)
+    for i, (qkv, qkv_b, wo, bo, ln1, wi, bi, wo2, bo2, ln2) in enumerate(weights.blocks):
         name = f"layer{i}"
         q, k, v = (f"{name}.{part}" for part in "qkv")
         g.op("Split", [g.dense(x, name + ".qkv", qkv, qkv_b), "qkv_split"], [q, k, v], axis=-1)
@@ -69,9 +69,9 @@ def encoder_model(model: MiniLM) -> onnx.ModelProto:
         scores = g.op("Add", [g.op("Mul", [g.op("MatMul", [q, k]), "scale"]), "padding"])
         context = g.op("MatMul", [g.op("Softmax", [scores], axis=-1), v])
         context = g.op("Reshape", [g.op("Transpose", [context], perm=[0, 2, 1, 3]), "features_shape"])
-        x = g.layer_norm(g.op("Add", [x, g.dense(context, name + ".out", wo, bo)]), name + ".norm1", ln1, model.eps)
+        x = g.layer_norm(g.op("Add", [x, g.dense(context, name + ".out", wo, bo)]), name + ".norm1", ln1, weights.eps)
         inner = g.op("Gelu", [g.dense(x, name + ".inner", wi, bi)], approximate="tanh")
-        x = g.layer_norm(g.op("Add", [x, g.dense(inner, name + ".outer", wo2, bo2)]), name + ".norm2", ln2, model.eps)
+        x = g.layer_norm(g.op("Add", [x, g.dense(inner, name + ".outer", wo2, bo2)]), name + ".norm2", ln2, weights.eps)
     g.op("Identity", [x], ["hidden"])
     graph = helper.make_graph(
         g.nodes, "all-MiniLM-L6-v2",
@@ -85,8 +85,8 @@ def encoder_model(model: MiniLM) -> onnx.ModelProto:
 class Encoder:
     """The encoder in an onnxruntime session on the CPU (onnxruntime's own thread pool, one thread per core)."""
 
-    def __init__(self, model: MiniLM):
-        self.session = onnxruntime.InferenceSession(encoder_model(model).SerializeToString(),
+    def __init__(self, weights: NumpyEncoder):
+        self.session = onnxruntime.InferenceSession(encoder_model(weights).SerializeToString(),
                                                     providers=["CPUExecutionProvider"])
 
     def __call__(self, ids: np.ndarray, padding: np.ndarray) -> np.ndarray:
