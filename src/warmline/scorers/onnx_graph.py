@@ -2,7 +2,7 @@
 
 The same weights and the same arithmetic as the numpy forward pass in `minilm` (GELU in its tanh form, layer norm
 over the features, the padding masked by a large negative bias), built in memory from the verified weights when
-the model loads (half a second): no model file is downloaded or written. onnxruntime's kernels for the small
+the model loads (under a second): no model file is downloaded or written. onnxruntime's kernels for the small
 matrices of one short message are faster than numpy's BLAS: on this machine a 20-word message took 5.5 ms against
 16 ms (README, "Measured"). Without onnxruntime the numpy forward pass runs.
 """
