@@ -180,7 +180,7 @@ def main() -> None:
     b, f = statistics.median(base), statistics.median(full)
     print(f"corpus: {args.conversations} conversations, {turns} customer turns (seed {args.seed})")
     print(f"baseline (seed keywords + VADER):  {b:10,.0f} turns/s")
-    mode = "with the semantic layer" if args.semantic else "lexicons only"
+    mode = f"with the semantic layer, {engine.scorer.model.backend}" if args.semantic else "lexicons only"
     print(f"warmline replay ({mode}): {f:10,.0f} turns/s")
     print(f"ratio warmline / baseline:         {f / b:10.2f}")
     print(f"per-turn decision latency: p50 {percentile(lat, .5):.3f} ms  p90 {percentile(lat, .9):.3f} ms  "

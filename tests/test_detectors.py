@@ -229,6 +229,9 @@ TOPICS = [
     ("churn", "i want to um cancel my subscription"),
     ("sales", "uh do you do discounts for seniors or veterans"),
     ("sales", "is there a bundle if i get tv and internet together"),
+    # reviews sent as messages
+    ("human_request", "I've left two reviews already; all I'm asking for is a conversation with a manager."),
+    ("security", "My account now shows a different phone number and I can't log in."),
 ]
 NOT_TOPICS = [
     ("sales", "got billed $14.99 for a free trial i cancelled on day 2, not cool"),     # a dispute, not a purchase
@@ -307,6 +310,7 @@ NOT_TOPICS = [
     ("legal", "our legal team asked where your data centres are"),
     ("sales", "the sales team at my company uses your app daily, how do I give them edit rights?"),
     ("sales", "a friend recommended you, how do I sign up for the free plan?"),
+    ("human_request", "I had a call with your manager yesterday and he said the refund was approved"),
 ]
 
 
