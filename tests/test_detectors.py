@@ -419,7 +419,12 @@ LETTERS_AND_LEARNERS = [
                                   "i already told the last person all of this why do i have to repeat it",
                                   "your system keeps hanging up on me",
                                   "every month it's something new with you guys",
-                                  "what's the point of this chat if you can't answer anything"])
+                                  "what's the point of this chat if you can't answer anything",
+                                  # two requests in one message, one of them a reproach
+                                  "Your app crashed again and I lost my basket, AGAIN. What's going on?",
+                                  "The bot gave me the wrong answer twice, so let's try again: how do I cancel?",
+                                  "Two questions, and please actually read them this time.",
+                                  "Why is this so complicated? I just want to change my address and my card."])
 def test_frustration_markers(say, text):
     assert "frustration" in say(text).triggers
 
@@ -431,7 +436,8 @@ def test_frustration_markers(say, text):
                                   "can you explain the charges on a typical bill",
                                   "the new camera is unbelievable, the photos are so sharp",
                                   "the flood was a total disaster, can I pause my bill for a month",
-                                  "how hard is it to set up the app on a new phone?"])
+                                  "how hard is it to set up the app on a new phone?",
+                                  "our team won AGAIN, what a season"])   # capitals, but not about us
 def test_problem_descriptions_and_joy_are_not_frustration(say, text):
     d = say(text)
     assert "frustration" not in d.triggers and d.action != "escalate"

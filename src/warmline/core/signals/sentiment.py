@@ -121,7 +121,9 @@ def detect(turn: Turn, found: Found, measures: Measures) -> None:
         explicit.append(("wants to complain", evidence_of(scan, "complaint")))
     if _apart(scan, "persistence", "let_down"):   # "four emails and not a single reply"
         words.append(("a problem that goes on although we were asked", evidence_of(scan, "let_down")))
-    if f["stressed"] and score <= t.markers:
+    if f["stressed"] and scan.has("service_context"):   # about our service: "your app crashed and I lost my
+        words.append((f"'{f['stressed']}' in capitals", None))   # basket, AGAIN" (elsewhere it is tone)
+    elif f["stressed"] and score <= t.markers:
         markers.append((f"'{f['stressed']}' in capitals", None))
     if f["exclamation_run"] >= t.exclamation_run and score <= t.negative:
         markers.append((f"'{'!' * f['exclamation_run']}'", None))
