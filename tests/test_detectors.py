@@ -674,25 +674,22 @@ def test_a_deniable_trigger_right_after_a_denial_does_not_count():
         "denials", phrases=("do not need",))]).scan("I don't need a human").hits
 
 
-@pytest.mark.parametrize("text", ["I don't need a human, just tell me your opening hours",
-                                  "no need for a refund, I just want to know when my order ships",
-                                  "I don't have a problem with the bill, I just need a copy of it",
-                                  "I'm not looking to upgrade, what does my plan include?",
-                                  "no one has hacked me, I just forgot my password, how do I reset it"])
-def test_a_trigger_the_customer_denies_is_routine(say, text):
+@pytest.mark.parametrize("text", [
+    # a question about what would happen
+    "What happens if someone else uses my password?",
+    "What should I do if I ever see a login I don't recognise?",
+    "Would I be charged twice if I update my card mid-month?",
+    "If I cancel my order today, will I get the refund on my card?",
+    "will i get charged extra if i use my card while in italy",   # an opening that ends in the trigger's first word
+    # what the customer does not need or want
+    "I don't need a human, just tell me your opening hours",
+    "no need for a refund, I just want to know when my order ships",
+    "I don't have a problem with the bill, I just need a copy of it",
+    "I'm not looking to upgrade, what does my plan include?",
+    "no one has hacked me, I just forgot my password, how do I reset it"])
+def test_a_supposed_or_denied_trigger_is_routine(say, text):
     d = say(text)
     assert not {"human_request", "billing", "sales", "security"} & set(d.triggers) and d.action == "respond"
-
-
-@pytest.mark.parametrize("text", ["What happens if someone else uses my password?",
-                                  "What should I do if I ever see a login I don't recognise?",
-                                  "Would I be charged twice if I update my card mid-month?",
-                                  "If I cancel my order today, will I get the refund on my card?",
-                                  # an opening that ends in the trigger's first word
-                                  "will i get charged extra if i use my card while in italy"])
-def test_a_question_about_what_would_happen_is_routine(say, text):
-    d = say(text)
-    assert not {"billing", "security"} & set(d.triggers) and d.action == "respond"
 
 
 def test_a_phrase_matches_with_softening_words_left_out():

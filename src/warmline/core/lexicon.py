@@ -96,9 +96,10 @@ class Hit:
 
 def _supposed(normal: NormalText, hit: Hit, supposing: list[tuple[int, int]]) -> bool:
     """Whether a hit is inside a supposition: after its opening begins (an opening may end in the hit's first word:
-    "will I get charged extra"), in the same sentence, with no word from the opening's end to the hit's end that says
-    it happened ("what if someone has used my card"), and not asked why ("why would I be charged twice"). The nearest opening decides (a farther one spans the same words and more), so a hostile
-    message of many openings and hits costs a walk back per hit, not every pair."""
+    "will I get charged extra"), in the same sentence, with no word from the opening's end to the hit's end that
+    says it happened ("what if someone has used my card"), and not asked why ("why would I be charged twice"). The
+    nearest opening decides (a farther one spans the same words and more), so a hostile message of many openings
+    and hits costs a walk back per hit, not every pair."""
     tokens, text, first = normal.tokens, normal.original, hit.first
     for a, b in reversed(supposing):   # in reading order: nearest first
         if a >= first or (a > 0 and tokens[a - 1].norm == "why"):

@@ -38,7 +38,8 @@ class _Graph:
         return outputs[0]
 
     def dense(self, x: str, name: str, weight: np.ndarray, bias: np.ndarray) -> str:
-        return self.op("Add", [self.op("MatMul", [x, self.weight(name + ".w", weight)]), self.weight(name + ".b", bias)])
+        product = self.op("MatMul", [x, self.weight(name + ".w", weight)])
+        return self.op("Add", [product, self.weight(name + ".b", bias)])
 
     def layer_norm(self, x: str, name: str, norm: tuple[np.ndarray, np.ndarray], eps: float) -> str:
         return self.op("LayerNormalization", [x, self.weight(name + ".w", norm[0]), self.weight(name + ".b", norm[1])],
