@@ -232,6 +232,7 @@ TOPICS = [
     # reviews sent as messages
     ("human_request", "I've left two reviews already; all I'm asking for is a conversation with a manager."),
     ("security", "My account now shows a different phone number and I can't log in."),
+    ("billing", "I don't want any more charges on my card after I cancelled"),   # not wanting is no denial
 ]
 NOT_TOPICS = [
     ("sales", "got billed $14.99 for a free trial i cancelled on day 2, not cool"),     # a dispute, not a purchase
