@@ -442,11 +442,11 @@ def _route_variables(node: RouteNode) -> frozenset[str]:
 
 
 def _matcher(policy: schema.Policy, only: frozenset[str] | None = None) -> PhraseMatcher:
-    specs = [LexiconSpec(name, tuple(lex.phrases), tuple(lex.strong), tuple(lex.except_),
-                         tuple(Near(tuple(n.cues), tuple(n.targets), n.window, n.strong, n.either_order)
-                               for n in lex.near),
-                         tuple(lex.alone), lex.negatable, tuple(lex.unless), tuple(lex.not_about), lex.factual,
-                         lex.deniable)
+    specs = [LexiconSpec(name, phrases=tuple(lex.phrases), strong=tuple(lex.strong), except_=tuple(lex.except_),
+                         near=tuple(Near(tuple(n.cues), tuple(n.targets), n.window, n.strong, n.either_order)
+                                    for n in lex.near),
+                         alone=tuple(lex.alone), negatable=lex.negatable, unless=tuple(lex.unless),
+                         not_about=tuple(lex.not_about), factual=lex.factual, deniable=lex.deniable)
              for name, lex in policy.lexicons.items() if (only is None or name in only) and name != KNOWN_WORDS]
     negators = policy.lexicons["negators"].phrases if "negators" in policy.lexicons else ["not", "never", "no"]
     masked = policy.lexicons["profanity"].phrases if "profanity" in policy.lexicons else []

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import ahocorasick
 from rapidfuzz import process
@@ -118,6 +118,16 @@ def _denied(tokens: tuple[Token, ...], hit: Hit, denying: list[tuple[int, int]])
                for a, b in denying)
 
 
+def _unless_read_otherwise(hits: list[Hit], otherwise: Callable[[Hit], bool], lexicon: str,
+                           vetoed: set[str]) -> list[Hit]:
+    """The hits not read otherwise (inside a supposition, after a denial). When one is, the lexicon is vetoed: the
+    trigger's words are there in another sense, so nor may the semantic layer read the message as the trigger."""
+    kept = [h for h in hits if not otherwise(h)]
+    if len(kept) < len(hits):
+        vetoed.add(lexicon)
+    return kept
+
+
 @dataclass(slots=True)
 class _Raw:
     kind: str  # phrase | strong | except | unless | not_about | cue | target
@@ -132,8 +142,8 @@ class Scan:
     """What the automaton found in one text, by lexicon, after exceptions and negation."""
     text: NormalText
     hits: dict[str, list[Hit]] = field(default_factory=dict)
-    vetoed: set[str] = field(default_factory=set)  # lexicons cancelled by an `unless` guard, an `except`, a negation
-                                                   # or a supposition
+    vetoed: set[str] = field(default_factory=set)  # lexicons cancelled by an `unless` guard, an `except`, a negation,
+                                                   # a supposition or a denial
 
     def first(self, lexicon: str) -> Hit | None:
         found = self.hits.get(lexicon)
@@ -292,16 +302,10 @@ class PhraseMatcher:
             if pair is not None:
                 a, b = pair
                 hits.append(Hit(spec.name, near.strong, a.first, b.last, f"{a.phrase} … {b.phrase}"))
-        if spec.factual and supposing and hits:
-            facts = [h for h in hits if not _supposed(normal, h, supposing)]
-            if len(facts) < len(hits):   # the trigger's words in a supposition: nor may the semantic layer read
-                vetoed.add(spec.name)     # the message as the trigger
-            hits = facts
-        if spec.deniable and denying and hits:
-            wanted = [h for h in hits if not _denied(tokens, h, denying)]
-            if len(wanted) < len(hits):   # "I don't need a human": nor may the semantic layer read it as a request
-                vetoed.add(spec.name)
-            hits = wanted
+        if spec.factual and supposing:
+            hits = _unless_read_otherwise(hits, lambda h: _supposed(normal, h, supposing), spec.name, vetoed)
+        if spec.deniable and denying:
+            hits = _unless_read_otherwise(hits, lambda h: _denied(tokens, h, denying), spec.name, vetoed)
         hits.sort(key=lambda h: h.first)
         return hits
 

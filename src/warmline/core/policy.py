@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .hours import CalendarSpec
-from .lexicon import PhraseMatcher
+from .lexicon import DENIALS, HYPOTHETICALS, PhraseMatcher
 from .routing import RouteNode
 from .rules import CompiledRule
 
 AUXILIARY_LEXICONS = frozenset(
     {"profanity", "frustration_words", "complaint", "service_context", "dismissal", "negators", "affirmative",
      "not_helpful_phrases", "resolved", "refund_words", "risky_draft", "sentiment_neutral", "fallback_phrases",
-     "persistence", "let_down", "signing_off", "known_words", "hypotheticals", "denials"}
+     "persistence", "let_down", "signing_off", "known_words", HYPOTHETICALS, DENIALS}
 )
 TOPIC_TRIGGERS = ("human_request", "sales", "billing", "privacy", "security", "legal", "churn", "crisis",
                   "sensitive", "account_access")

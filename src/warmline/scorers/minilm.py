@@ -186,8 +186,8 @@ BACKENDS = ("auto", "onnxruntime", "numpy")
 
 class NumpyEncoder:
     """The BERT encoder's weights, laid out for numpy, and the encoder itself: (batch, tokens) word-piece ids and
-    the padding's bias (0 for a token, -1e9 for padding) -> (batch, tokens, features). `onnx_graph.Encoder` builds
-    its graph from these weights and is called the same way."""
+    `padding` (batch, 1, 1, tokens: 0 for a token, -1e9 for padding) -> (batch, tokens, features).
+    `onnx_graph.Encoder` builds its graph from these weights and is called the same way."""
 
     def __init__(self, w: dict[str, np.ndarray], config: dict):
         self.heads = config["num_attention_heads"]
@@ -211,7 +211,7 @@ class NumpyEncoder:
                 (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
             ))
 
-    def __call__(self, ids: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    def __call__(self, ids: np.ndarray, padding: np.ndarray) -> np.ndarray:
         b, n = ids.shape
         d = self.dim
         h, hd = self.heads, d // self.heads
@@ -223,7 +223,7 @@ class NumpyEncoder:
             q = q.reshape(b, n, h, hd).transpose(0, 2, 1, 3)
             k = k.reshape(b, n, h, hd).transpose(0, 2, 3, 1)
             v = v.reshape(b, n, h, hd).transpose(0, 2, 1, 3)
-            scores = (q @ k) * np.float32(1.0 / np.sqrt(hd)) + bias
+            scores = (q @ k) * np.float32(1.0 / np.sqrt(hd)) + padding
             scores -= scores.max(-1, keepdims=True)
             probs = np.exp(scores)
             probs /= probs.sum(-1, keepdims=True)
